@@ -1,0 +1,2 @@
+// Placeholder entry point, replaced by the real CLI in the same change set.
+int main() { return 0; }

@@ -1,0 +1,58 @@
+#include "core/models/logistic_regression.hpp"
+
+#include <fmt/format.h>
+
+#include "core/softmax.hpp"
+#include "core/softmax_loss.hpp"
+
+namespace tracer {
+
+void check_training_set(const std::string& model, const arma::mat& X, const arma::uvec& y,
+                        std::size_t n_classes) {
+  if (X.n_rows == 0) throw TrainingError(fmt::format("{}: empty training set", model));
+  if (X.n_rows != y.n_elem)
+    throw TrainingError(fmt::format("{}: {} feature rows but {} labels", model, X.n_rows, y.n_elem));
+  if (y.max() >= n_classes)
+    throw TrainingError(fmt::format("{}: label {} >= n_classes {}", model, y.max(), n_classes));
+  if (!X.is_finite()) throw TrainingError(fmt::format("{}: non-finite feature values", model));
+  const arma::uvec distinct = arma::unique(y);
+  if (distinct.n_elem < 2)
+    throw TrainingError(fmt::format("{}: training set has a single class ({} rows); need at least 2 classes",
+                                    model, X.n_rows));
+}
+
+LogisticRegression::Params LogisticRegression::params_from(const std::string& model,
+                                                           const ModelParams& overrides,
+                                                           Params p) {
+  check_known_params(model, overrides, {"C", "max_iter", "tol"});
+  p.C = param_or(overrides, "C", p.C);
+  p.max_iterations = static_cast<int>(param_or(overrides, "max_iter", p.max_iterations));
+  p.gradient_tolerance = param_or(overrides, "tol", p.gradient_tolerance);
+  if (!(p.C > 0.0)) throw std::invalid_argument(fmt::format("{}: C must be > 0, got {}", model, p.C));
+  if (p.max_iterations < 1)
+    throw std::invalid_argument(fmt::format("{}: max_iter must be >= 1", model));
+  if (!(p.gradient_tolerance > 0.0))
+    throw std::invalid_argument(fmt::format("{}: tol must be > 0", model));
+  return p;
+}
+
+void LogisticRegression::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_classes,
+                             const FitContext&) {
+  check_training_set(name_, X, y, n_classes);
+  n_classes_ = n_classes;
+  scaler_.fit(X);
+  const arma::mat Z = scaler_.transform(X);
+  SoftmaxLoss loss(Z, y, n_classes, params_.C);
+  W_.zeros(Z.n_cols + 1, n_classes);  // convex problem: deterministic zero start
+  LbfgsOptions opt;
+  opt.max_iterations = params_.max_iterations;
+  opt.gradient_tolerance = params_.gradient_tolerance;
+  report_ = minimize_lbfgs(loss, W_, opt);
+}
+
+arma::mat LogisticRegression::predict_proba(const arma::mat& X) const {
+  if (W_.is_empty()) throw std::logic_error(name_ + ": predict_proba before fit");
+  return softmax_rows(softmax_logits(scaler_.transform(X), W_));
+}
+
+}  // namespace tracer

@@ -1,0 +1,45 @@
+#pragma once
+#include "core/lbfgs.hpp"
+#include "core/standard_scaler.hpp"
+#include "core/surrogate.hpp"
+
+namespace tracer {
+
+/// Multinomial logistic regression on standardised features, L2 penalty with
+/// scikit-learn's C convention, fitted by L-BFGS on SoftmaxLoss.
+class LogisticRegression final : public Surrogate {
+ public:
+  struct Params {
+    double C = 1.0;
+    int max_iterations = 1000;
+    double gradient_tolerance = 1e-6;
+  };
+  LogisticRegression(std::string name, Params params) : name_(std::move(name)), params_(params) {}
+
+  /// Parses overrides "C", "max_iter", "tol"; throws on unknown keys / bad values.
+  static Params params_from(const std::string& model, const ModelParams& overrides, Params defaults);
+
+  void fit(const arma::mat& X, const arma::uvec& y, std::size_t n_classes, const FitContext& ctx) override;
+  arma::mat predict_proba(const arma::mat& X) const override;
+  std::string name() const override { return name_; }
+  std::size_t n_classes() const override { return n_classes_; }
+
+  const LbfgsReport& solver_report() const { return report_; }
+  /// (d + 1) x K parameters in standardised feature space (last row = bias).
+  const arma::mat& weights() const { return W_; }
+
+ private:
+  std::string name_;
+  Params params_;
+  StandardScaler scaler_;
+  arma::mat W_;
+  std::size_t n_classes_ = 0;
+  LbfgsReport report_;
+};
+
+/// Checks common preconditions of fit(): sizes agree, n > 0, labels in range,
+/// features finite, at least two distinct classes. Throws TrainingError.
+void check_training_set(const std::string& model, const arma::mat& X, const arma::uvec& y,
+                        std::size_t n_classes);
+
+}  // namespace tracer

@@ -1,0 +1,36 @@
+#pragma once
+// Multinomial logistic loss, apart from any optimiser (mlpack's "function"
+// role), so tests can check the gradient against finite differences.
+#include <armadillo>
+
+namespace tracer {
+
+/// f(W) = (1/n) sum_i CE_i(W) + ||W_features||^2 / (2 C n)
+///
+/// which is scikit-learn's  0.5 ||w||^2 + C sum_i CE_i  divided by C n: the
+/// same minimiser, with a loss scale independent of n for the stopping rule.
+/// Parameters are a (d + 1) x K matrix: rows 0..d-1 are feature weights, row d
+/// is the (unpenalised) bias.
+class SoftmaxLoss {
+ public:
+  /// X: n x d features, y: n labels < n_classes, C > 0 inverse regularisation.
+  SoftmaxLoss(const arma::mat& X, const arma::uvec& y, arma::uword n_classes, double C);
+
+  /// Loss at W; writes the gradient (same shape as W) into grad.
+  double evaluate_with_gradient(const arma::mat& W, arma::mat& grad) const;
+  double evaluate(const arma::mat& W) const;
+
+  arma::uword n_params_rows() const { return X_.n_cols + 1; }
+  arma::uword n_classes() const { return n_classes_; }
+
+ private:
+  const arma::mat& X_;
+  const arma::uvec& y_;
+  arma::uword n_classes_;
+  double C_;
+};
+
+/// Logits X W[0:d] + W[d] for an n x d matrix X.
+arma::mat softmax_logits(const arma::mat& X, const arma::mat& W);
+
+}  // namespace tracer

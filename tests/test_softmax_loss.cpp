@@ -1,0 +1,43 @@
+#include <gtest/gtest.h>
+
+#include "core/softmax_loss.hpp"
+
+namespace tracer {
+namespace {
+
+TEST(SoftmaxLoss, GradientMatchesFiniteDifferences) {
+  arma::arma_rng::set_seed(7);
+  const arma::uword n = 40, d = 5, K = 4;
+  arma::mat X(n, d, arma::fill::randn);
+  arma::uvec y(n);
+  for (arma::uword i = 0; i < n; ++i) y[i] = i % K;
+  SoftmaxLoss loss(X, y, K, 0.7);
+  arma::mat W(d + 1, K, arma::fill::randn);
+  W *= 0.3;
+  arma::mat grad;
+  loss.evaluate_with_gradient(W, grad);
+  const double h = 1e-6;
+  for (arma::uword r = 0; r < W.n_rows; ++r) {
+    for (arma::uword c = 0; c < W.n_cols; ++c) {
+      arma::mat Wp = W, Wm = W;
+      Wp(r, c) += h;
+      Wm(r, c) -= h;
+      const double numeric = (loss.evaluate(Wp) - loss.evaluate(Wm)) / (2 * h);
+      EXPECT_NEAR(grad(r, c), numeric, 1e-7) << "at (" << r << "," << c << ")";
+    }
+  }
+}
+
+TEST(SoftmaxLoss, ExtremeLogitsStayFinite) {
+  arma::mat X = {{1e6, -1e6}, {-1e6, 1e6}};
+  arma::uvec y = {0, 1};
+  SoftmaxLoss loss(X, y, 2, 1.0);
+  arma::mat W = {{10.0, -10.0}, {-10.0, 10.0}, {0.0, 0.0}};
+  arma::mat grad;
+  const double f = loss.evaluate_with_gradient(W, grad);
+  EXPECT_TRUE(std::isfinite(f));
+  EXPECT_TRUE(grad.is_finite());
+}
+
+}  // namespace
+}  // namespace tracer
