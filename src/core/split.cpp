@@ -1,0 +1,50 @@
+#include "core/split.hpp"
+
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <stdexcept>
+
+#include "core/rng.hpp"
+
+namespace tracer {
+
+std::vector<arma::uvec> stratified_split(const arma::uvec& labels, const std::vector<double>& fractions,
+                                         std::uint64_t seed) {
+  if (fractions.empty()) throw std::invalid_argument("stratified_split: no fractions");
+  double total = 0.0;
+  for (double f : fractions) {
+    if (!(f >= 0.0)) throw std::invalid_argument("stratified_split: negative fraction");
+    total += f;
+  }
+  if (std::abs(total - 1.0) > 1e-9) throw std::invalid_argument("stratified_split: fractions must sum to 1");
+  std::map<arma::uword, std::vector<std::size_t>> by_class;  // ascending label order
+  for (arma::uword i = 0; i < labels.n_elem; ++i) by_class[labels[i]].push_back(i);
+
+  Rng rng(seed);
+  const std::size_t G = fractions.size();
+  std::vector<std::vector<arma::uword>> groups(G);
+  for (auto& [label, rows] : by_class) {
+    rng.shuffle(rows);
+    const std::size_t n = rows.size();
+    std::vector<std::size_t> count(G, 0);
+    std::size_t others = 0;
+    for (std::size_t g = 1; g < G; ++g) {
+      count[g] = static_cast<std::size_t>(std::nearbyint(fractions[g] * static_cast<double>(n)));
+      others += count[g];
+    }
+    // Keep at least one row for training: the last groups give way first.
+    for (std::size_t g = G; others + 1 > n && g-- > 1;) {
+      while (count[g] > 0 && others + 1 > n) { --count[g]; --others; }
+    }
+    count[0] = n - others;
+    std::size_t pos = 0;
+    for (std::size_t g = 0; g < G; ++g)
+      for (std::size_t c = 0; c < count[g]; ++c) groups[g].push_back(rows[pos++]);
+  }
+  std::vector<arma::uvec> out(G);
+  for (std::size_t g = 0; g < G; ++g) out[g] = arma::sort(arma::uvec(groups[g]));
+  return out;
+}
+
+}  // namespace tracer

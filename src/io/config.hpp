@@ -1,0 +1,61 @@
+#pragma once
+// The experiment configuration: one struct, read from TOML and validated once
+// at the boundary. Every problem is an error that names the file, the key and
+// what was expected; nothing falls back silently to a different experiment.
+//
+// Relative paths in the TOML are resolved against the directory of the TOML
+// file itself, so an experiment runs the same from any working directory.
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "protocol/cost.hpp"
+#include "protocol/settings.hpp"
+
+namespace tracer {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// One embedding set: .npy files row-aligned with the train / test tables.
+struct EncoderSpec {
+  std::string name;
+  std::filesystem::path train, test;
+};
+
+/// One teacher: a column of the trace tables ("label" = ground truth).
+struct TeacherSpec {
+  std::string name;
+  std::string column;
+};
+
+struct ExperimentConfig {
+  std::filesystem::path config_file;   ///< the TOML this came from
+  std::filesystem::path base_dir;      ///< its directory: relative paths resolve against it
+  std::string name;                    ///< [experiment] name
+  std::string description;
+  std::filesystem::path output_dir;    ///< results/<name> by default
+  std::uint64_t seed = 0;
+  std::size_t n_seeds = 1;             ///< independent replays (seed, seed+1, ... derived)
+  std::string paper_reference;         ///< which paper table to print beside ours: banking77|clinc150|mnli|none
+
+  std::filesystem::path train_table, test_table, labels_file;
+  std::vector<EncoderSpec> encoders;
+  std::vector<TeacherSpec> teachers;
+  bool zoo_trees = false;              ///< [zoo] trees: add dt/rf/et to the default zoo
+
+  ProtocolSettings protocol;
+  CostModel cost;
+};
+
+/// Reads and validates a TOML file. Throws ConfigError.
+ExperimentConfig load_config(const std::filesystem::path& toml_file);
+
+/// The resolved configuration as TOML text (for the manifest and the report).
+std::string config_to_toml(const ExperimentConfig& cfg);
+
+}  // namespace tracer

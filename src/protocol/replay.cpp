@@ -1,0 +1,351 @@
+#include "protocol/replay.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <fmt/format.h>
+#include <memory>
+#include <stdexcept>
+
+#include "core/acceptor.hpp"
+#include "core/metrics.hpp"
+#include "core/parallel.hpp"
+#include "core/rng.hpp"
+#include "core/split.hpp"
+#include "core/zoo.hpp"
+#include "core/certify.hpp"
+
+namespace tracer {
+
+std::string gate_mode_name(GateMode m) { return m == GateMode::kPaper ? "paper" : "certified"; }
+
+std::string parity_gate_refusal(const SplitStats& s, double alpha, const GateSettings& gate) {
+  if (s.n == 0) return "empty shadow split";
+  if (s.coverage < gate.min_coverage)
+    return fmt::format("shadow coverage {:.4f} < floor {}", s.coverage, gate.min_coverage);
+  if (s.ta < alpha) return fmt::format("shadow TA {:.4f} < alpha {}", s.ta, alpha);
+  return "";
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// The four disjoint parts of one day's traces (row indices into the pool).
+struct DaySplit { arma::uvec train, val, cal, shadow; };
+
+/// What a fitted candidate leaves behind: its probabilities on every split the
+/// protocol evaluates (the model itself is dropped to bound memory).
+struct FittedCandidate {
+  CandidateRecord record;
+  arma::mat probs_val, probs_cal, probs_shadow, probs_test;
+};
+
+SplitStats stats_of(const RoutingDecision& d, const arma::uvec& teacher) {
+  const RoutingStats r = routing_stats(d, teacher);
+  return {r.n, r.handled, r.agree_handled, r.coverage(), r.teacher_agreement()};
+}
+
+std::size_t gt_correct(const RoutingDecision& d, const arma::uvec& teacher, const arma::uvec& truth) {
+  std::size_t c = 0;
+  for (arma::uword i = 0; i < truth.n_elem; ++i)
+    c += (d.handled[i] ? d.prediction[i] : teacher[i]) == truth[i];
+  return c;
+}
+
+FittedCandidate fit_candidate(const ReplayData& data, const DaySplit& split, const CandidateSpec& spec,
+                              std::size_t day, std::uint64_t seed) {
+  FittedCandidate out;
+  out.record.day = day;
+  out.record.name = spec.name;
+  const auto t0 = Clock::now();
+  try {
+    std::unique_ptr<Surrogate> model = make_surrogate(spec);
+    model->fit(data.X_train.rows(split.train), data.teacher_train.elem(split.train), data.n_classes,
+               FitContext{seed, 1});
+    out.probs_val = model->predict_proba(data.X_train.rows(split.val));
+    const arma::uvec teacher_val = data.teacher_train.elem(split.val);
+    const arma::uvec pred_val = argmax_rows(out.probs_val);
+    out.record.val_macro_f1 = macro_f1(teacher_val, pred_val);
+    out.record.val_accuracy = accuracy(teacher_val, pred_val);
+    out.probs_cal = model->predict_proba(data.X_train.rows(split.cal));
+    out.probs_shadow = model->predict_proba(data.X_train.rows(split.shadow));
+    out.probs_test = model->predict_proba(data.X_test);
+    if (!out.probs_val.is_finite() || !out.probs_test.is_finite())
+      throw TrainingError("non-finite probabilities");
+    out.record.trained = true;
+  } catch (const std::exception& e) {  // reported per candidate, never silently skipped
+    out.record.trained = false;
+    out.record.error = e.what();
+    out.probs_val.reset(); out.probs_cal.reset(); out.probs_shadow.reset(); out.probs_test.reset();
+  }
+  out.record.fit_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return out;
+}
+
+struct Candidate {
+  RoutingPolicy policy;
+  double cal_coverage = 0.0;
+  double ta_lower = 0.0;
+};
+
+std::string join_notes(const std::vector<std::string>& notes) {
+  std::string joined;
+  for (const auto& n : notes) joined += (joined.empty() ? "" : "; ") + n;
+  return joined;
+}
+
+arma::uvec agreement(const arma::mat& probs, const arma::uvec& teacher) {
+  return arma::conv_to<arma::uvec>::from(argmax_rows(probs) == teacher);
+}
+
+/// Paper mode: the point-estimate sweep on cal (max coverage s.t. TA >= alpha),
+/// Global eligible when its cal TA >= alpha, the family with more cal coverage
+/// first (ties: Global), then the parity gate on the shadow split: TA >= alpha
+/// and coverage >= the floor. The first family that passes is promoted.
+RoutingPolicy decide_paper(const FittedCandidate& best, const std::shared_ptr<const Acceptor>& acceptor,
+                           const arma::uvec& t_cal, const arma::uvec& t_shadow, double alpha,
+                           const GateSettings& gate, DayOutcome& o, std::vector<std::string>& notes) {
+  std::vector<Candidate> options;
+  const RoutingPolicy global{Family::kGlobal, nullptr, nullptr, 0.0};
+  const RoutingStats gs = routing_stats(global.route_probabilities(best.probs_cal), t_cal);
+  if (gs.n > 0 && gs.teacher_agreement() >= alpha)
+    options.push_back({global, 1.0, gs.teacher_agreement()});
+  else
+    notes.push_back(fmt::format("global: cal TA {:.4f} < alpha", gs.teacher_agreement()));
+
+  const arma::vec scores_cal = acceptor->score(best.probs_cal);
+  const CalibrationResult c =
+      calibrate_point_estimate(scores_cal, agreement(best.probs_cal, t_cal), alpha, gate.min_accepted);
+  if (c.found)
+    options.push_back({RoutingPolicy{Family::kL2D, nullptr, acceptor, c.threshold}, c.coverage, c.ta_point});
+  else
+    notes.push_back("l2d: " + c.reason_if_not_found);
+
+  std::stable_sort(options.begin(), options.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.cal_coverage > b.cal_coverage; });
+  // The gate routes the shadow split with route_probabilities(), the very
+  // function the deployed policy serves with.
+  for (const Candidate& opt : options) {
+    const SplitStats s = stats_of(opt.policy.route_probabilities(best.probs_shadow), t_shadow);
+    const std::string refusal = parity_gate_refusal(s, alpha, gate);
+    if (refusal.empty()) {
+      o.shadow = s;
+      o.cal = stats_of(opt.policy.route_probabilities(best.probs_cal), t_cal);
+      o.cal_ta_lower = opt.ta_lower;
+      return opt.policy;
+    }
+    notes.push_back(family_name(opt.policy.family) + " refused by the parity gate: " + refusal);
+  }
+  return RoutingPolicy{};
+}
+
+/// Certified mode (see core/certify.hpp): the cal and shadow splits are pooled
+/// and the threshold is calibrated by Learn-then-Test fixed-sequence testing,
+/// so P(TA >= alpha) >= 1 - delta for the deployed policy. Global is not tested
+/// separately (that would spend delta twice): accept-all is the loosest step of
+/// the same sequence, so a threshold that accepts every pooled row deploys the
+/// Global family. The gate then only applies the coverage floor.
+RoutingPolicy decide_certified(const FittedCandidate& best, const std::shared_ptr<const Acceptor>& acceptor,
+                               const arma::uvec& t_cal, const arma::uvec& t_shadow, double alpha,
+                               const GateSettings& gate, DayOutcome& o, std::vector<std::string>& notes) {
+  const arma::mat pooled_probs = arma::join_cols(best.probs_cal, best.probs_shadow);
+  const arma::uvec pooled_teacher = arma::join_cols(t_cal, t_shadow);
+  const arma::vec scores = acceptor->score(pooled_probs);
+  const CalibrationResult c = calibrate_fixed_sequence(scores, agreement(pooled_probs, pooled_teacher), alpha,
+                                                       gate.delta, gate.min_accepted);
+  if (!c.found) {
+    notes.push_back("not certified: " + c.reason_if_not_found);
+    return RoutingPolicy{};
+  }
+  RoutingPolicy policy{Family::kL2D, nullptr, acceptor, c.threshold};
+  if (c.threshold <= scores.min()) policy = RoutingPolicy{Family::kGlobal, nullptr, nullptr, 0.0};
+  const SplitStats pooled = stats_of(policy.route_probabilities(pooled_probs), pooled_teacher);
+  if (pooled.coverage < gate.min_coverage) {
+    notes.push_back(fmt::format("{} refused: coverage {:.4f} < floor {}", family_name(policy.family),
+                                pooled.coverage, gate.min_coverage));
+    return RoutingPolicy{};
+  }
+  o.cal = pooled;
+  o.shadow = stats_of(policy.route_probabilities(best.probs_shadow), t_shadow);
+  o.cal_ta_lower = c.ta_lower_bound;
+  return policy;
+}
+
+/// Decides and evaluates the policy for one (day, mode, alpha) given the
+/// selected candidate's probabilities and the fitted acceptor.
+DayOutcome decide_day(const ReplayData& data, const DaySplit& split, const FittedCandidate* best,
+                      const std::shared_ptr<const Acceptor>& acceptor, GateMode mode, double alpha,
+                      const GateSettings& gate) {
+  DayOutcome o;
+  o.mode = mode;
+  o.alpha = alpha;
+  RoutingPolicy deployed;  // kNone: everything to the teacher
+  std::vector<std::string> notes;
+  if (best == nullptr) {
+    notes.push_back("no candidate trained");
+  } else {
+    o.surrogate = best->record.name;
+    o.acceptor_score = acceptor->score_name();
+    const arma::uvec t_cal = data.teacher_train.elem(split.cal);
+    const arma::uvec t_shadow = data.teacher_train.elem(split.shadow);
+    deployed = mode == GateMode::kPaper ? decide_paper(*best, acceptor, t_cal, t_shadow, alpha, gate, o, notes)
+                                        : decide_certified(*best, acceptor, t_cal, t_shadow, alpha, gate, o, notes);
+  }
+  o.family = deployed.family;
+  o.deployed = deployed.family != Family::kNone;
+  o.threshold = deployed.family == Family::kL2D ? deployed.threshold : 0.0;
+  if (o.deployed) notes.push_back(family_name(o.family) + " deployed");
+  o.gate_note = join_notes(notes);
+  o.test_decision = o.deployed ? deployed.route_probabilities(best->probs_test)
+                               : RoutingPolicy{}.route_probabilities(arma::mat(data.X_test.n_rows, 1));
+  o.test = stats_of(o.test_decision, data.teacher_test);
+  o.test_gt_correct = gt_correct(o.test_decision, data.teacher_test, data.truth_test);
+  o.test_gt_accuracy = static_cast<double>(o.test_gt_correct) / static_cast<double>(data.truth_test.n_elem);
+  return o;
+}
+
+void check_data(const ReplayData& d) {
+  if (d.X_train.n_rows != d.teacher_train.n_elem || d.X_train.n_rows != d.truth_train.n_elem)
+    throw std::invalid_argument("replay: training embeddings and labels differ in length");
+  if (d.X_test.n_rows != d.teacher_test.n_elem || d.X_test.n_rows != d.truth_test.n_elem)
+    throw std::invalid_argument("replay: test embeddings and labels differ in length");
+  if (d.X_train.n_cols != d.X_test.n_cols)
+    throw std::invalid_argument(fmt::format("replay: train embeddings are {}-d but test embeddings are {}-d",
+                                            d.X_train.n_cols, d.X_test.n_cols));
+  if (d.X_test.n_rows == 0) throw std::invalid_argument("replay: empty test set");
+}
+
+}  // namespace
+
+ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::uint64_t seed,
+                        const ProgressFn& progress) {
+  check_data(data);
+  const auto t_start = Clock::now();
+  const std::size_t n = data.X_train.n_rows;
+  if (s.days == 0 || n < s.days) throw std::invalid_argument("replay: fewer traces than days");
+  ReplayResult result;
+  result.teacher_test_accuracy = accuracy(data.teacher_test, data.truth_test);
+  result.teacher_train_accuracy = accuracy(data.teacher_train, data.truth_train);
+
+  // Shuffle once, cut into equal days (the last day takes the rounding rest).
+  Rng order_rng(derive_seed(seed, {stream::kDayShuffle}));
+  const std::vector<std::size_t> order = order_rng.permutation(n);
+  std::vector<DaySplit> splits(s.days);
+  for (std::size_t day = 1; day <= s.days; ++day) {
+    const std::size_t upto = (n * day) / s.days;
+    result.day_sizes.push_back(upto);
+    arma::uvec rows(upto);
+    for (std::size_t i = 0; i < upto; ++i) rows[i] = order[i];
+    result.day_order.push_back(rows);
+    const std::vector<arma::uvec> parts = stratified_split(
+        data.teacher_train.elem(rows), {s.split.train, s.split.val, s.split.cal, s.split.shadow},
+        derive_seed(seed, {stream::kSplit, day}));
+    splits[day - 1] = {rows.elem(parts[0]), rows.elem(parts[1]), rows.elem(parts[2]), rows.elem(parts[3])};
+  }
+
+  // Stage 1: every (day, candidate) fit is independent -> one parallel pool,
+  // plus the baseline. Models are trained once per day and shared by every
+  // gate mode and alpha.
+  const std::size_t n_cand = s.candidates.size();
+  const std::size_t n_tasks = s.days * n_cand;
+  std::vector<FittedCandidate> fitted(n_tasks);
+  struct BaselineFit { arma::mat probs_holdout, probs_test; arma::uvec holdout; std::string error; };
+  BaselineFit baseline;
+  parallel_for(n_tasks + 1, resolve_threads(s.threads), [&](std::size_t task) {
+    if (task == n_tasks) {  // baseline: one model on all traces (minus a held-out part)
+      if (progress) progress("baseline: fitting " + s.baseline_model.name);
+      const std::vector<arma::uvec> parts = stratified_split(
+          data.teacher_train, {1.0 - s.baseline_holdout, s.baseline_holdout},
+          derive_seed(seed, {stream::kBaseline}));
+      try {
+        auto model = make_surrogate(s.baseline_model);
+        model->fit(data.X_train.rows(parts[0]), data.teacher_train.elem(parts[0]), data.n_classes,
+                   FitContext{derive_seed(seed, {stream::kBaseline, 1}), 1});
+        baseline.holdout = parts[1];
+        baseline.probs_holdout = model->predict_proba(data.X_train.rows(parts[1]));
+        baseline.probs_test = model->predict_proba(data.X_test);
+      } catch (const std::exception& e) {
+        baseline.error = e.what();
+      }
+      return;
+    }
+    const std::size_t day = task / n_cand + 1, c = task % n_cand;
+    if (progress) progress(fmt::format("day {}/{}: fitting {}", day, s.days, s.candidates[c].name));
+    fitted[task] = fit_candidate(data, splits[day - 1], s.candidates[c], day,
+                                 derive_seed(seed, {stream::kModel, day, c}));
+  });
+
+  // Stage 2: per day, select by validation macro-F1 (strict >, so ties go to
+  // the earlier candidate), fit the acceptor, then decide per mode and alpha.
+  std::vector<std::vector<DayOutcome>> per_day(s.days);
+  parallel_for(s.days, resolve_threads(s.threads), [&](std::size_t d) {
+    const std::size_t day = d + 1;
+    const DaySplit& split = splits[d];
+    const FittedCandidate* best = nullptr;
+    for (std::size_t c = 0; c < n_cand; ++c) {
+      const FittedCandidate& f = fitted[d * n_cand + c];
+      if (f.record.trained && (best == nullptr || f.record.val_macro_f1 > best->record.val_macro_f1)) best = &f;
+    }
+    auto acceptor = std::make_shared<Acceptor>();
+    if (best)
+      acceptor->fit(best->probs_val, agreement(best->probs_val, data.teacher_train.elem(split.val)),
+                    derive_seed(seed, {stream::kAcceptor, day}));
+    for (GateMode mode : s.gate.modes) {
+      for (double alpha : s.alphas) {
+        DayOutcome o = decide_day(data, split, best, acceptor, mode, alpha, s.gate);
+        o.day = day;
+        o.n_traces = result.day_sizes[d];
+        o.n_train = split.train.n_elem;
+        o.n_val = split.val.n_elem;
+        o.n_cal = split.cal.n_elem;
+        o.n_shadow = split.shadow.n_elem;
+        per_day[d].push_back(std::move(o));
+      }
+    }
+  });
+  for (std::size_t d = 0; d < s.days; ++d) {
+    const FittedCandidate* best = nullptr;
+    for (std::size_t c = 0; c < n_cand; ++c) {
+      FittedCandidate& f = fitted[d * n_cand + c];
+      if (f.record.trained && (best == nullptr || f.record.val_macro_f1 > best->record.val_macro_f1)) best = &f;
+    }
+    for (std::size_t c = 0; c < n_cand; ++c) {
+      CandidateRecord r = fitted[d * n_cand + c].record;
+      r.selected = best == &fitted[d * n_cand + c];
+      result.candidates.push_back(std::move(r));
+    }
+    for (auto& o : per_day[d]) result.outcomes.push_back(std::move(o));
+  }
+
+  // Baseline: max-probability threshold swept on the held-out traces.
+  for (double alpha : s.alphas) {
+    BaselineOutcome b;
+    b.alpha = alpha;
+    if (baseline.error.empty()) {
+      const arma::uvec t_hold = data.teacher_train.elem(baseline.holdout);
+      const arma::vec maxp_hold = arma::max(baseline.probs_holdout, 1);
+      const CalibrationResult c = calibrate_point_estimate(maxp_hold, agreement(baseline.probs_holdout, t_hold),
+                                                           alpha, s.gate.min_accepted);
+      RoutingDecision hold, test;
+      hold.prediction = argmax_rows(baseline.probs_holdout);
+      test.prediction = argmax_rows(baseline.probs_test);
+      const arma::vec maxp_test = arma::max(baseline.probs_test, 1);
+      b.found = c.found;
+      b.threshold = c.found ? c.threshold : 0.0;
+      hold.handled = c.found ? arma::conv_to<arma::uvec>::from(maxp_hold >= c.threshold)
+                             : arma::uvec(maxp_hold.n_elem, arma::fill::zeros);
+      test.handled = c.found ? arma::conv_to<arma::uvec>::from(maxp_test >= c.threshold)
+                             : arma::uvec(maxp_test.n_elem, arma::fill::zeros);
+      b.holdout = stats_of(hold, t_hold);
+      b.test = stats_of(test, data.teacher_test);
+      b.test_gt_correct = gt_correct(test, data.teacher_test, data.truth_test);
+      b.test_gt_accuracy = static_cast<double>(b.test_gt_correct) / static_cast<double>(data.truth_test.n_elem);
+    }
+    result.baseline.push_back(b);
+  }
+  result.baseline_error = baseline.error;
+  result.seconds_total = std::chrono::duration<double>(Clock::now() - t_start).count();
+  return result;
+}
+
+}  // namespace tracer

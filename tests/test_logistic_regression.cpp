@@ -1,0 +1,84 @@
+#include <gtest/gtest.h>
+
+#include "core/metrics.hpp"
+#include "core/models/logistic_regression.hpp"
+#include "core/rng.hpp"
+
+namespace tracer {
+namespace {
+
+// Gaussian blobs around well separated class means.
+void blobs(std::size_t n, std::size_t d, std::size_t K, double spread, std::uint64_t seed, arma::mat& X,
+           arma::uvec& y) {
+  Rng rng(seed);
+  arma::mat means(K, d);
+  for (auto& v : means) v = 4.0 * rng.normal();
+  X.set_size(n, d);
+  y.set_size(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    y[i] = i % K;
+    for (std::size_t j = 0; j < d; ++j) X(i, j) = means(y[i], j) + spread * rng.normal();
+  }
+}
+
+TEST(LogisticRegression, SeparableToySetIsLearnedPerfectly) {
+  arma::mat X;
+  arma::uvec y;
+  blobs(300, 5, 3, 0.3, 1, X, y);
+  LogisticRegression lr("logreg_c1", {.C = 10.0});
+  lr.fit(X, y, 3, {});
+  EXPECT_GE(accuracy(argmax_rows(lr.predict_proba(X)), y), 0.99);
+}
+
+TEST(LogisticRegression, ShuffledLabelsStayNearChanceOnHeldOutRows) {
+  arma::mat X, Xt;
+  arma::uvec y, yt;
+  blobs(600, 10, 4, 1.0, 2, X, y);
+  blobs(600, 10, 4, 1.0, 3, Xt, yt);
+  Rng rng(9);
+  std::vector<arma::uword> shuffled(y.begin(), y.end());
+  rng.shuffle(shuffled);
+  LogisticRegression lr("logreg_c1", {});
+  lr.fit(X, arma::uvec(shuffled), 4, {});
+  const double acc = accuracy(argmax_rows(lr.predict_proba(Xt)), yt);
+  EXPECT_LT(acc, 0.40);  // chance = 0.25; a real signal would be near 1
+}
+
+TEST(LogisticRegression, ProbabilitiesAreFiniteAndSumToOneEvenWhenSaturated) {
+  arma::mat X;
+  arma::uvec y;
+  blobs(200, 4, 3, 0.01, 4, X, y);
+  LogisticRegression lr("logreg_c10", {.C = 1e6});
+  lr.fit(X, y, 5, {});  // two classes never seen: their columns must still be valid
+  const arma::mat P = lr.predict_proba(X * 1e4);
+  ASSERT_EQ(P.n_cols, 5u);
+  EXPECT_TRUE(P.is_finite());
+  EXPECT_TRUE(arma::all(arma::vectorise(P) >= 0.0));
+  EXPECT_LT(arma::abs(arma::sum(P, 1) - 1.0).max(), 1e-12);
+}
+
+TEST(LogisticRegression, SingleClassIsAClearError) {
+  arma::mat X(10, 3, arma::fill::randn);
+  arma::uvec y(10, arma::fill::zeros);
+  LogisticRegression lr("logreg_c1", {});
+  try {
+    lr.fit(X, y, 3, {});
+    FAIL() << "expected TrainingError";
+  } catch (const TrainingError& e) {
+    EXPECT_NE(std::string(e.what()).find("single class"), std::string::npos);
+  }
+  EXPECT_THROW(lr.fit(arma::mat(0, 3), arma::uvec(), 3, {}), TrainingError);
+}
+
+TEST(LogisticRegression, ConvergesToTheSolverTolerance) {
+  arma::mat X;
+  arma::uvec y;
+  blobs(400, 8, 4, 1.5, 5, X, y);
+  LogisticRegression lr("logreg_c1", {});
+  lr.fit(X, y, 4, {});
+  EXPECT_TRUE(lr.solver_report().converged);
+  EXPECT_LE(lr.solver_report().final_gradient_max, 1e-5);
+}
+
+}  // namespace
+}  // namespace tracer
