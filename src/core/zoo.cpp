@@ -5,6 +5,9 @@
 #include <utility>
 
 #include "core/models/logistic_regression.hpp"
+#include "core/models/mlp_classifier.hpp"
+#include "core/models/sgd_classifier.hpp"
+#include "core/models/tree_ensemble.hpp"
 
 namespace tracer {
 namespace {
@@ -24,6 +27,39 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
        [](const ModelParams& p) {
          return std::make_unique<LogisticRegression>(
              "logreg_c10", LogisticRegression::params_from("logreg_c10", p, {.C = 10.0}));
+       }},
+      {"sgd_log",
+       [](const ModelParams& p) {
+         return std::make_unique<SgdClassifier>("sgd_log", SgdClassifier::params_from("sgd_log", p, {}));
+       }},
+      {"mlp_1h",
+       [](const ModelParams& p) {
+         return std::make_unique<MlpClassifier>("mlp_1h",
+                                                MlpClassifier::params_from("mlp_1h", p, {.hidden = {256}}));
+       }},
+      {"mlp_2h",
+       [](const ModelParams& p) {
+         return std::make_unique<MlpClassifier>("mlp_2h",
+                                                MlpClassifier::params_from("mlp_2h", p, {.hidden = {256, 96}}));
+       }},
+      {"dt",
+       [](const ModelParams& p) {
+         return std::make_unique<TreeEnsemble>(
+             "dt", TreeEnsemble::params_from("dt", p, {.n_estimators = 1, .max_depth = 16, .min_samples_leaf = 2,
+                                                       .max_features = 0.0}));
+       }},
+      {"rf",
+       [](const ModelParams& p) {
+         return std::make_unique<TreeEnsemble>(
+             "rf", TreeEnsemble::params_from("rf", p, {.n_estimators = 200, .max_depth = 0, .min_samples_leaf = 2,
+                                                       .max_features = -1.0, .bootstrap = true}));
+       }},
+      {"et",
+       [](const ModelParams& p) {
+         return std::make_unique<TreeEnsemble>(
+             "et", TreeEnsemble::params_from("et", p, {.n_estimators = 200, .max_depth = 0, .min_samples_leaf = 2,
+                                                       .max_features = -1.0, .bootstrap = false,
+                                                       .random_thresholds = true}));
        }},
   };
   return r;

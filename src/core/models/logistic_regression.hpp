@@ -1,5 +1,6 @@
 #pragma once
 #include "core/lbfgs.hpp"
+#include "core/models/training_checks.hpp"  // check_training_set
 #include "core/standard_scaler.hpp"
 #include "core/surrogate.hpp"
 
@@ -36,10 +37,5 @@ class LogisticRegression final : public Surrogate {
   std::size_t n_classes_ = 0;
   LbfgsReport report_;
 };
-
-/// Checks common preconditions of fit(): sizes agree, n > 0, labels in range,
-/// features finite, at least two distinct classes. Throws TrainingError.
-void check_training_set(const std::string& model, const arma::mat& X, const arma::uvec& y,
-                        std::size_t n_classes);
 
 }  // namespace tracer

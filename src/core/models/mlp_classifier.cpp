@@ -1,0 +1,204 @@
+#include "core/models/mlp_classifier.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <limits>
+
+#include "core/models/training_checks.hpp"
+#include "core/rng.hpp"
+#include "core/softmax.hpp"
+
+namespace tracer {
+
+namespace {
+
+constexpr std::uint64_t kInitTag = 1;
+constexpr std::uint64_t kSplitTag = 2;
+constexpr std::uint64_t kShuffleTag = 3;
+
+// Stratified hold-out of ceil(fraction * n) rows: each class gets its
+// proportional share (largest remainder, ties to the lower class index),
+// never all of its rows; rows within a class are drawn by a seeded shuffle.
+void stratified_holdout(const arma::uvec& y, std::size_t n_classes, double fraction, Rng& rng,
+                        std::vector<arma::uword>& train, std::vector<arma::uword>& val) {
+  const std::size_t n = y.n_elem;
+  std::vector<std::vector<arma::uword>> by_class(n_classes);
+  for (arma::uword i = 0; i < n; ++i) by_class[y[i]].push_back(i);
+  const std::size_t n_val = static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(n)));
+  std::vector<std::size_t> take(n_classes, 0);
+  std::vector<std::pair<double, std::size_t>> rema;
+  std::size_t taken = 0;
+  for (std::size_t c = 0; c < n_classes; ++c) {
+    const double share = fraction * static_cast<double>(by_class[c].size());
+    const std::size_t cap = by_class[c].empty() ? 0 : by_class[c].size() - 1;
+    take[c] = std::min(cap, static_cast<std::size_t>(std::floor(share)));
+    taken += take[c];
+    if (take[c] < cap) rema.emplace_back(share - std::floor(share), c);
+  }
+  std::stable_sort(rema.begin(), rema.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t r = 0; r < rema.size() && taken < n_val; ++r) {
+    ++take[rema[r].second];
+    ++taken;
+  }
+  for (std::size_t c = 0; c < n_classes; ++c) {
+    rng.shuffle(by_class[c]);
+    for (std::size_t k = 0; k < by_class[c].size(); ++k)
+      (k < take[c] ? val : train).push_back(by_class[c][k]);
+  }
+  std::sort(train.begin(), train.end());
+  std::sort(val.begin(), val.end());
+}
+
+double accuracy(const arma::mat& logits, const arma::uvec& y) {
+  const arma::uvec pred = arma::index_max(logits, 1);
+  return static_cast<double>(arma::accu(pred == y)) / static_cast<double>(y.n_elem);
+}
+
+}  // namespace
+
+MlpClassifier::Params MlpClassifier::params_from(const std::string& model, const ModelParams& o, Params p) {
+  std::vector<std::string> known = {"alpha", "learning_rate", "max_iter", "batch_size", "validation_fraction",
+                                    "n_iter_no_change", "tol", "early_stopping"};
+  for (std::size_t l = 0; l < p.hidden.size(); ++l) known.push_back(fmt::format("hidden{}", l + 1));
+  check_known_params(model, o, known);
+  for (std::size_t l = 0; l < p.hidden.size(); ++l)
+    p.hidden[l] = static_cast<arma::uword>(int_param(model, o, fmt::format("hidden{}", l + 1),
+                                                     static_cast<long long>(p.hidden[l]), 1, 100000));
+  p.alpha = real_param(model, o, "alpha", p.alpha, 0.0, 1e6);
+  p.learning_rate = real_param(model, o, "learning_rate", p.learning_rate, 1e-12, 10.0);
+  p.max_iter = static_cast<int>(int_param(model, o, "max_iter", p.max_iter, 1, 100000));
+  p.batch_size = static_cast<int>(int_param(model, o, "batch_size", p.batch_size, 1, 1000000));
+  p.validation_fraction = real_param(model, o, "validation_fraction", p.validation_fraction, 0.01, 0.5);
+  p.n_iter_no_change = static_cast<int>(int_param(model, o, "n_iter_no_change", p.n_iter_no_change, 1, 100000));
+  p.tol = real_param(model, o, "tol", p.tol, 0.0, 1.0);
+  p.early_stopping = int_param(model, o, "early_stopping", p.early_stopping ? 1 : 0, 0, 1) != 0;
+  return p;
+}
+
+void MlpClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_classes, const FitContext& ctx) {
+  check_training_set(name_, X, y, n_classes);
+  n_classes_ = n_classes;
+  scaler_.fit(X);
+  const arma::mat Z = scaler_.transform(X);
+
+  std::vector<arma::uword> sizes = {Z.n_cols};
+  sizes.insert(sizes.end(), params_.hidden.begin(), params_.hidden.end());
+  sizes.push_back(n_classes);
+  layout_ = MlpLayout(sizes);
+
+  // Glorot-uniform initialisation, layer by layer: weights then biases.
+  Rng init_rng(derive_seed(ctx.seed, {kInitTag}));
+  theta_.set_size(layout_.n_params());
+  for (std::size_t l = 0; l < layout_.n_layers(); ++l) {
+    const double bound = std::sqrt(6.0 / static_cast<double>(layout_.in(l) + layout_.out(l)));
+    arma::mat W = layout_.weights(theta_, l);
+    arma::rowvec b = layout_.bias(theta_, l);
+    for (arma::uword k = 0; k < W.n_elem; ++k) W[k] = (2.0 * init_rng.uniform() - 1.0) * bound;
+    for (arma::uword k = 0; k < b.n_elem; ++k) b[k] = (2.0 * init_rng.uniform() - 1.0) * bound;
+  }
+
+  // Early-stopping hold-out.
+  std::vector<arma::uword> train_idx, val_idx;
+  const bool holdout = params_.early_stopping && Z.n_rows >= 20;
+  if (holdout) {
+    Rng split_rng(derive_seed(ctx.seed, {kSplitTag}));
+    stratified_holdout(y, n_classes, params_.validation_fraction, split_rng, train_idx, val_idx);
+  } else {
+    for (arma::uword i = 0; i < Z.n_rows; ++i) train_idx.push_back(i);
+  }
+  const arma::uvec tr = arma::conv_to<arma::uvec>::from(train_idx);
+  const arma::mat Xtr = Z.rows(tr);
+  const arma::uvec ytr = y.elem(tr);
+  arma::mat Xval;
+  arma::uvec yval;
+  if (holdout) {
+    const arma::uvec va = arma::conv_to<arma::uvec>::from(val_idx);
+    Xval = Z.rows(va);
+    yval = y.elem(va);
+  }
+
+  const std::size_t n_train = Xtr.n_rows;
+  const std::size_t batch = std::min<std::size_t>(static_cast<std::size_t>(params_.batch_size), n_train);
+  const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  arma::vec m(theta_.n_elem, arma::fill::zeros), v(theta_.n_elem, arma::fill::zeros), grad;
+  arma::vec best_theta = theta_;
+  double best = -std::numeric_limits<double>::infinity();
+  int no_improvement = 0;
+  long long step = 0;
+  Rng shuffle_rng(derive_seed(ctx.seed, {kShuffleTag}));
+  std::vector<arma::uword> order(n_train);
+  for (std::size_t i = 0; i < n_train; ++i) order[i] = i;
+  arma::mat Xb;
+  arma::uvec yb;
+  epochs_run_ = 0;
+  for (int epoch = 0; epoch < params_.max_iter; ++epoch) {
+    shuffle_rng.shuffle(order);
+    for (std::size_t start = 0; start < n_train; start += batch) {
+      const std::size_t stop = std::min(start + batch, n_train);
+      const arma::uvec idx(order.data() + start, stop - start);
+      Xb = Xtr.rows(idx);
+      yb = ytr.elem(idx);
+      MlpLoss loss(layout_, Xb, yb, params_.alpha);
+      loss.evaluate_with_gradient(theta_, grad);
+      ++step;
+      const double lr_t = params_.learning_rate * std::sqrt(1.0 - std::pow(beta2, static_cast<double>(step))) /
+                          (1.0 - std::pow(beta1, static_cast<double>(step)));
+      double* th = theta_.memptr();
+      double* mm = m.memptr();
+      double* vv = v.memptr();
+      const double* g = grad.memptr();
+      for (arma::uword k = 0; k < theta_.n_elem; ++k) {
+        mm[k] = beta1 * mm[k] + (1.0 - beta1) * g[k];
+        vv[k] = beta2 * vv[k] + (1.0 - beta2) * g[k] * g[k];
+        th[k] -= lr_t * mm[k] / (std::sqrt(vv[k]) + eps);
+      }
+    }
+    ++epochs_run_;
+    if (!theta_.is_finite()) throw TrainingError(fmt::format("{}: training diverged (non-finite weights)", name_));
+    if (!holdout) continue;
+    const double score = accuracy(mlp_logits(layout_, theta_, Xval), yval);
+    if (score < best + params_.tol) ++no_improvement;
+    else no_improvement = 0;
+    if (score > best) {
+      best = score;
+      best_theta = theta_;
+    }
+    if (no_improvement > params_.n_iter_no_change) break;
+  }
+  if (holdout) {
+    theta_ = best_theta;
+    best_score_ = best;
+  }
+
+  // Float copies for the single-row path, standardisation folded into layer 0.
+  packed_.assign(layout_.n_layers(), PackedAffine());
+  for (std::size_t l = 0; l < layout_.n_layers(); ++l) {
+    arma::mat W;  // assigned, not initialised: a copy, never an alias of theta_
+    arma::rowvec b;
+    W = layout_.weights(static_cast<const arma::vec&>(theta_), l);
+    b = layout_.bias(static_cast<const arma::vec&>(theta_), l);
+    if (l == 0) fold_standardisation(scaler_.mean(), scaler_.scale(), W, b);
+    packed_[l].pack(W, b);
+  }
+}
+
+arma::mat MlpClassifier::predict_proba(const arma::mat& X) const {
+  check_predict_input(name_, X, theta_.is_empty() ? 0 : layout_.in(0));
+  return softmax_rows(mlp_logits(layout_, theta_, scaler_.transform(X)));
+}
+
+void MlpClassifier::predict_proba_row(const double* x, double* out) const {
+  if (packed_.empty()) throw std::logic_error(name_ + ": predict_proba_row before fit");
+  const std::size_t d = packed_[0].in_dim();
+  float* a = row_scratch(0, d);
+  for (std::size_t j = 0; j < d; ++j) a[j] = static_cast<float>(x[j]);
+  for (std::size_t l = 0; l < packed_.size(); ++l) {
+    float* next = row_scratch(1 + (l % 2), packed_[l].padded_out());
+    packed_[l].apply(a, next, l + 1 < packed_.size());
+    a = next;
+  }
+  softmax_row(a, n_classes_, out);
+}
+
+}  // namespace tracer

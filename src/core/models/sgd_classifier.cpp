@@ -1,0 +1,224 @@
+#include "core/models/sgd_classifier.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+#include <limits>
+
+#include "core/models/simd.hpp"
+#include "core/models/training_checks.hpp"
+#include "core/rng.hpp"
+
+namespace tracer {
+
+namespace {
+
+constexpr std::uint64_t kShuffleTag = 1;
+
+// scikit-learn's Log loss (sgd_fast.pyx), for margin p and label y in {-1, +1}.
+double log_loss(double p, double y) {
+  const double z = p * y;
+  if (z > 18.0) return std::exp(-z);
+  if (z < -18.0) return -z;
+  return std::log1p(std::exp(-z));
+}
+double log_dloss(double p, double y) {
+  const double z = p * y;
+  if (z > 18.0) return -y * std::exp(-z);
+  if (z < -18.0) return -y;
+  return -y / (std::exp(z) + 1.0);
+}
+
+// out[m] = <W[:, m], x> for the k columns of a d x k column-major W.
+TRACER_MULTIVERSION
+void column_dots(const double* __restrict W, std::size_t d, std::size_t k, const double* __restrict x,
+                 double* __restrict out) {
+  for (std::size_t m = 0; m < k; ++m) {
+    const double* w = W + m * d;
+    double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    std::size_t j = 0;
+    for (; j + 8 <= d; j += 8)
+      for (std::size_t l = 0; l < 8; ++l) a[l] = std::fma(w[j + l], x[j + l], a[l]);
+    double tail = 0.0;
+    for (; j < d; ++j) tail = std::fma(w[j], x[j], tail);
+    out[m] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])) + tail;
+  }
+}
+
+// W[:, m] += g[m] x for every m with g[m] != 0 (a rank-1 update).
+TRACER_MULTIVERSION
+void rank1_update(double* __restrict W, std::size_t d, std::size_t k, const double* __restrict x,
+                  const double* __restrict g) {
+  for (std::size_t m = 0; m < k; ++m) {
+    if (g[m] == 0.0) continue;
+    const double gm = g[m];
+    double* w = W + m * d;
+    for (std::size_t j = 0; j < d; ++j) w[j] = std::fma(gm, x[j], w[j]);
+  }
+}
+
+// log(sigmoid(z)) = -softplus(-z), stable for any finite z.
+double log_sigmoid(double z) { return z >= 0.0 ? -std::log1p(std::exp(-z)) : z - std::log1p(std::exp(z)); }
+
+// Normalises OvR sigmoids of margins m[0..k) into out[active[j]] (others 0).
+// Fast path: sigmoids directly (one exp each). If they all underflow (every
+// margin below about -690), the row is redone in log space (log sigmoid, then
+// log-sum-exp), so a row is never 0/0.
+template <typename T>
+void ovr_normalise(const T* m, std::size_t stride, std::size_t k, const std::vector<arma::uword>& active,
+                   std::size_t n_classes, double* out, std::size_t out_stride) {
+  for (std::size_t c = 0; c < n_classes; ++c) out[c * out_stride] = 0.0;
+  double s = 0.0;
+  for (std::size_t j = 0; j < k; ++j) {
+    const double e = 1.0 / (1.0 + std::exp(-static_cast<double>(m[j * stride])));
+    out[active[j] * out_stride] = e;
+    s += e;
+  }
+  if (!(s >= 1e-300)) {
+    double ls_max = -std::numeric_limits<double>::infinity();
+    for (std::size_t j = 0; j < k; ++j) ls_max = std::max(ls_max, log_sigmoid(static_cast<double>(m[j * stride])));
+    s = 0.0;
+    for (std::size_t j = 0; j < k; ++j) {
+      const double e = std::exp(log_sigmoid(static_cast<double>(m[j * stride])) - ls_max);
+      out[active[j] * out_stride] = e;
+      s += e;  // >= 1: the maximal term is exp(0)
+    }
+  }
+  const double inv = 1.0 / s;
+  for (std::size_t j = 0; j < k; ++j) out[active[j] * out_stride] *= inv;
+}
+
+}  // namespace
+
+void ovr_probabilities(const double* margins, std::size_t k, double* out) {
+  std::vector<arma::uword> identity(k);
+  for (std::size_t j = 0; j < k; ++j) identity[j] = j;
+  ovr_normalise(margins, 1, k, identity, k, out, 1);
+}
+
+SgdClassifier::Params SgdClassifier::params_from(const std::string& model, const ModelParams& o, Params p) {
+  check_known_params(model, o, {"alpha", "max_iter", "tol", "n_iter_no_change"});
+  p.alpha = real_param(model, o, "alpha", p.alpha, 1e-12, 1e3);
+  p.max_iter = static_cast<int>(int_param(model, o, "max_iter", p.max_iter, 1, 100000));
+  p.tol = real_param(model, o, "tol", p.tol, 0.0, 1e6);
+  p.n_iter_no_change = static_cast<int>(int_param(model, o, "n_iter_no_change", p.n_iter_no_change, 1, 100000));
+  return p;
+}
+
+void SgdClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_classes, const FitContext& ctx) {
+  check_training_set(name_, X, y, n_classes);
+  n_classes_ = n_classes;
+  scaler_.fit(X);
+  const arma::mat Zt = scaler_.transform(X).t();  // d x n: one sample per contiguous column
+  const arma::uword n = Zt.n_cols, d = Zt.n_rows;
+
+  const arma::uvec present = arma::unique(y);
+  active_.assign(present.begin(), present.end());
+  const bool binary = active_.size() == 2;
+  const arma::uword n_models = binary ? 1 : active_.size();  // binary: one classifier for active_[1]
+
+  // Targets in {-1, +1}: Y(m, i) for model m, sample i.
+  arma::mat Y(n_models, n, arma::fill::value(-1.0));
+  for (arma::uword m = 0; m < n_models; ++m) {
+    const arma::uword cls = binary ? active_[1] : active_[m];
+    for (arma::uword i = 0; i < n; ++i)
+      if (y[i] == cls) Y(m, i) = 1.0;
+  }
+
+  const double alpha = params_.alpha;
+  const double typw = std::sqrt(1.0 / std::sqrt(alpha));
+  const double eta0 = typw / std::max(1.0, log_dloss(-typw, 1.0));
+  const double optimal_init = 1.0 / (eta0 * alpha);
+  constexpr double kMaxDloss = 1e12;
+
+  arma::mat W(d, n_models, arma::fill::zeros);
+  arma::vec wscale(n_models, arma::fill::ones);
+  arma::vec b(n_models, arma::fill::zeros);
+  arma::vec best_loss(n_models, arma::fill::value(std::numeric_limits<double>::infinity()));
+  arma::vec sumloss(n_models);
+  std::vector<int> no_improvement(n_models, 0);
+  std::vector<char> running(n_models, 1);
+  arma::uword n_running = n_models;
+
+  Rng rng(derive_seed(ctx.seed, {kShuffleTag}));
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  arma::vec margin(n_models), g(n_models);
+  double t = 1.0;
+  epochs_run_ = 0;
+  for (int epoch = 0; epoch < params_.max_iter && n_running > 0; ++epoch) {
+    rng.shuffle(order);
+    sumloss.zeros();
+    for (std::size_t idx : order) {
+      const double* x = Zt.colptr(idx);
+      column_dots(W.memptr(), d, n_models, x, margin.memptr());  // unscaled margins
+      const double eta = 1.0 / (alpha * (optimal_init + t - 1.0));
+      const double decay = std::max(0.0, 1.0 - eta * alpha);
+      for (arma::uword m = 0; m < n_models; ++m) {
+        if (!running[m]) { g[m] = 0.0; continue; }
+        const double p = margin[m] * wscale[m] + b[m];
+        const double yy = Y(m, idx);
+        sumloss[m] += log_loss(p, yy);
+        const double dl = std::clamp(log_dloss(p, yy), -kMaxDloss, kMaxDloss);
+        const double update = -eta * dl;
+        wscale[m] *= decay;
+        if (wscale[m] < 1e-9) {  // renormalise as scikit-learn's WeightVector
+          W.col(m) *= wscale[m];
+          wscale[m] = 1.0;
+        }
+        g[m] = update / wscale[m];
+        b[m] += update;  // intercept_decay = 1 for dense data
+      }
+      rank1_update(W.memptr(), d, n_models, x, g.memptr());
+      t += 1.0;
+    }
+    ++epochs_run_;
+    for (arma::uword m = 0; m < n_models; ++m) {
+      if (!running[m]) continue;
+      if (sumloss[m] > best_loss[m] - params_.tol * static_cast<double>(n)) ++no_improvement[m];
+      else no_improvement[m] = 0;
+      best_loss[m] = std::min(best_loss[m], sumloss[m]);
+      if (no_improvement[m] >= params_.n_iter_no_change) { running[m] = 0; --n_running; }
+    }
+  }
+  W.each_row() %= wscale.t();
+  if (!W.is_finite() || !b.is_finite())
+    throw TrainingError(fmt::format("{}: SGD diverged (non-finite weights)", name_));
+  if (binary) {  // expose as two symmetric columns so the OvR normalisation gives [1 - p, p]
+    W_ = arma::join_rows(-W, W);
+    b_ = arma::join_rows(-b.t(), b.t());
+  } else {
+    W_ = std::move(W);
+    b_ = b.t();
+  }
+  arma::mat Wf = W_;
+  arma::rowvec bf = b_;
+  fold_standardisation(scaler_.mean(), scaler_.scale(), Wf, bf);
+  packed_.pack(Wf, bf);
+}
+
+arma::mat SgdClassifier::decision(const arma::mat& X) const {
+  check_predict_input(name_, X, W_.n_rows);
+  arma::mat M = scaler_.transform(X) * W_;
+  M.each_row() += b_;
+  return M;
+}
+
+arma::mat SgdClassifier::predict_proba(const arma::mat& X) const {
+  const arma::mat M = decision(X);
+  arma::mat P(X.n_rows, n_classes_);
+  for (arma::uword i = 0; i < X.n_rows; ++i)
+    ovr_normalise(M.colptr(0) + i, M.n_rows, M.n_cols, active_, n_classes_, P.colptr(0) + i, P.n_rows);
+  return P;
+}
+
+void SgdClassifier::predict_proba_row(const double* x, double* out) const {
+  if (packed_.empty()) throw std::logic_error(name_ + ": predict_proba_row before fit");
+  const std::size_t d = packed_.in_dim();
+  float* xf = row_scratch(0, d);
+  for (std::size_t j = 0; j < d; ++j) xf[j] = static_cast<float>(x[j]);
+  float* z = row_scratch(1, packed_.padded_out());
+  packed_.apply(xf, z, false);
+  ovr_normalise(z, 1, packed_.out_dim(), active_, n_classes_, out, 1);
+}
+
+}  // namespace tracer

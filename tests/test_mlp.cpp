@@ -1,0 +1,127 @@
+#include <gtest/gtest.h>
+
+#include "core/models/mlp_classifier.hpp"
+#include "core/models/mlp_loss.hpp"
+#include "core/rng.hpp"
+#include "synthetic_blobs.hpp"
+
+namespace tracer {
+namespace {
+
+using testing::accuracy;
+using testing::make_blobs;
+using testing::valid_probabilities;
+
+void check_gradient(const std::vector<arma::uword>& sizes, double alpha) {
+  const MlpLayout layout(sizes);
+  auto ds = make_blobs(30, sizes.front(), sizes.back(), 1.0, 11);
+  Rng rng(5);
+  arma::vec theta(layout.n_params());
+  for (auto& v : theta) v = 0.5 * rng.normal();
+  MlpLoss loss(layout, ds.X, ds.y, alpha);
+  arma::vec grad;
+  loss.evaluate_with_gradient(theta, grad);
+  ASSERT_EQ(grad.n_elem, theta.n_elem);
+  const double h = 1e-6;
+  for (arma::uword k = 0; k < theta.n_elem; ++k) {
+    arma::vec tp = theta, tm = theta;
+    tp[k] += h;
+    tm[k] -= h;
+    const double numeric = (loss.evaluate(tp) - loss.evaluate(tm)) / (2 * h);
+    EXPECT_NEAR(grad[k], numeric, 1e-6 * std::max(1.0, std::abs(numeric))) << "parameter " << k;
+  }
+}
+
+TEST(MlpLoss, GradientMatchesFiniteDifferencesOneHiddenLayer) { check_gradient({5, 7, 3}, 0.3); }
+TEST(MlpLoss, GradientMatchesFiniteDifferencesTwoHiddenLayers) { check_gradient({4, 6, 5, 3}, 0.1); }
+TEST(MlpLoss, GradientWithoutPenalty) { check_gradient({3, 4, 4}, 0.0); }
+
+TEST(MlpLoss, ExtremeLogitsStayFinite) {
+  const MlpLayout layout({2, 3, 2});
+  arma::mat X = {{1e6, -1e6}, {-1e6, 1e6}};
+  arma::uvec y = {0, 1};
+  arma::vec theta(layout.n_params(), arma::fill::ones);
+  MlpLoss loss(layout, X, y, 1e-4);
+  arma::vec g;
+  EXPECT_TRUE(std::isfinite(loss.evaluate_with_gradient(theta, g)));
+  EXPECT_TRUE(g.is_finite());
+}
+
+MlpClassifier make(std::vector<arma::uword> hidden) {
+  return MlpClassifier(hidden.size() == 1 ? "mlp_1h" : "mlp_2h", {.hidden = std::move(hidden)});
+}
+
+class MlpModels : public ::testing::TestWithParam<std::vector<arma::uword>> {};
+
+TEST_P(MlpModels, BeatsMajorityOnBlobs) {
+  auto all = make_blobs(900, 12, 5, 1.0, 3);
+  auto m = make(GetParam());
+  m.fit(all.X.head_rows(600), all.y.head(600), 5, {.seed = 42});
+  EXPECT_GT(accuracy(m.predict_proba(all.X.tail_rows(300)), all.y.tail(300)), 0.85) << "majority rate is 0.2";
+  EXPECT_LT(m.epochs_run(), 140) << "early stopping should trigger on easy data";
+  EXPECT_GT(m.best_validation_score(), 0.8);
+}
+
+TEST_P(MlpModels, ShuffledLabelsStayNearChance) {
+  auto all = testing::shuffled_labels(make_blobs(900, 12, 5, 1.0, 3), 9);
+  auto m = make(GetParam());
+  m.fit(all.X.head_rows(600), all.y.head(600), 5, {.seed = 42});
+  EXPECT_LT(accuracy(m.predict_proba(all.X.tail_rows(300)), all.y.tail(300)), 0.32);
+}
+
+TEST_P(MlpModels, ProbabilitiesValidAndRowPathMatches) {
+  auto ds = make_blobs(200, 10, 3, 1.5, 4);
+  auto m = make(GetParam());
+  m.fit(ds.X, ds.y, 4, {.seed = 2});  // class 3 never occurs
+  const arma::mat P = m.predict_proba(ds.X);
+  EXPECT_TRUE(valid_probabilities(P, 200, 4));
+  EXPECT_TRUE(valid_probabilities(m.predict_proba(ds.X * 1e6), 200, 4));
+  std::vector<double> out(4);
+  for (arma::uword i = 0; i < 20; ++i) {
+    const arma::rowvec x = ds.X.row(i);
+    m.predict_proba_row(x.memptr(), out.data());
+    for (std::size_t k = 0; k < 4; ++k) EXPECT_NEAR(out[k], P(i, k), 1e-4);
+  }
+}
+
+TEST_P(MlpModels, DeterministicForASeed) {
+  auto ds = make_blobs(150, 6, 3, 1.0, 12);
+  auto a = make(GetParam()), b = make(GetParam()), c = make(GetParam());
+  a.fit(ds.X, ds.y, 3, {.seed = 7});
+  b.fit(ds.X, ds.y, 3, {.seed = 7, .n_threads = 2});
+  c.fit(ds.X, ds.y, 3, {.seed = 8});
+  EXPECT_TRUE(arma::approx_equal(a.predict_proba(ds.X), b.predict_proba(ds.X), "absdiff", 0.0));
+  EXPECT_FALSE(arma::approx_equal(a.predict_proba(ds.X), c.predict_proba(ds.X), "absdiff", 0.0));
+}
+
+TEST_P(MlpModels, TinyTrainingSetsWork) {  // no hold-out below 20 rows; singleton classes are fine
+  arma::mat X = {{0.0, 1.0}, {1.0, 0.0}, {1.0, 1.0}, {0.0, 0.0}, {0.5, 0.5}};
+  arma::uvec y = {0, 1, 1, 0, 2};
+  auto m = make(GetParam());
+  m.fit(X, y, 3, {.seed = 1});
+  EXPECT_TRUE(valid_probabilities(m.predict_proba(X), 5, 3));
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, MlpModels,
+                         ::testing::Values(std::vector<arma::uword>{256}, std::vector<arma::uword>{256, 96}));
+
+TEST(Mlp, RejectsEmptyAndSingleClass) {
+  MlpClassifier m("mlp_1h", {.hidden = std::vector<arma::uword>(1, 16)});
+  EXPECT_THROW(m.fit(arma::mat(0, 3), arma::uvec(), 2, {}), TrainingError);
+  try {
+    m.fit(arma::mat(5, 3, arma::fill::randu), arma::uvec(5, arma::fill::ones), 2, {});
+    FAIL() << "no TrainingError";
+  } catch (const TrainingError& e) {
+    EXPECT_NE(std::string(e.what()).find("mlp_1h: training set has a single class"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Mlp, ParamsAreCheckedPerShape) {
+  EXPECT_EQ(MlpClassifier::params_from("mlp_2h", {{"hidden2", 32}}, {.hidden = {256, 96}}).hidden[1], 32u);
+  EXPECT_THROW(MlpClassifier::params_from("mlp_1h", {{"hidden2", 32}}, {.hidden = {256}}), std::invalid_argument);
+  EXPECT_THROW(MlpClassifier::params_from("mlp_1h", {{"learning_rate", 0.0}}, {}), std::invalid_argument);
+  EXPECT_THROW(MlpClassifier::params_from("mlp_1h", {{"early_stopping", 2}}, {}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace tracer

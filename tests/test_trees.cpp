@@ -1,0 +1,138 @@
+#include <gtest/gtest.h>
+
+#include "core/models/tree_ensemble.hpp"
+#include "synthetic_blobs.hpp"
+
+namespace tracer {
+namespace {
+
+using testing::accuracy;
+using testing::make_blobs;
+using testing::valid_probabilities;
+
+using P = TreeEnsemble::Params;
+const P kDt{.n_estimators = 1, .max_depth = 16, .min_samples_leaf = 2, .max_features = 0.0};
+const P kRf{.n_estimators = 50, .max_depth = 0, .min_samples_leaf = 2, .max_features = -1.0, .bootstrap = true};
+const P kEt{.n_estimators = 50, .max_depth = 0, .min_samples_leaf = 2, .max_features = -1.0, .bootstrap = false,
+            .random_thresholds = true};
+
+struct Case {
+  const char* name;
+  P params;
+  double min_accuracy;
+};
+
+class Trees : public ::testing::TestWithParam<Case> {};
+
+TEST_P(Trees, BeatsMajorityOnBlobs) {
+  auto all = make_blobs(900, 16, 5, 1.0, 3);
+  TreeEnsemble m(GetParam().name, GetParam().params);
+  m.fit(all.X.head_rows(600), all.y.head(600), 5, {.seed = 42, .n_threads = 2});
+  EXPECT_GT(accuracy(m.predict_proba(all.X.tail_rows(300)), all.y.tail(300)), GetParam().min_accuracy)
+      << "majority rate is 0.2";
+}
+
+TEST_P(Trees, ShuffledLabelsStayNearChance) {
+  auto all = testing::shuffled_labels(make_blobs(900, 16, 5, 1.0, 3), 9);
+  TreeEnsemble m(GetParam().name, GetParam().params);
+  m.fit(all.X.head_rows(600), all.y.head(600), 5, {.seed = 42, .n_threads = 2});
+  EXPECT_LT(accuracy(m.predict_proba(all.X.tail_rows(300)), all.y.tail(300)), 0.32);
+}
+
+TEST_P(Trees, ProbabilitiesValidWithAbsentClass) {
+  auto ds = make_blobs(200, 8, 3, 1.0, 4);
+  TreeEnsemble m(GetParam().name, GetParam().params);
+  m.fit(ds.X, ds.y, 4, {.seed = 2});
+  const arma::mat P = m.predict_proba(ds.X);
+  EXPECT_TRUE(valid_probabilities(P, 200, 4));
+  EXPECT_EQ(arma::accu(P.col(3)), 0.0);
+  EXPECT_TRUE(valid_probabilities(m.predict_proba(ds.X * 1e30), 200, 4));
+}
+
+TEST_P(Trees, IdenticalAtOneAndTwoThreads) {
+  auto ds = make_blobs(300, 10, 4, 0.7, 5);
+  TreeEnsemble a(GetParam().name, GetParam().params), b(GetParam().name, GetParam().params),
+      c(GetParam().name, GetParam().params);
+  a.fit(ds.X, ds.y, 4, {.seed = 11, .n_threads = 1});
+  b.fit(ds.X, ds.y, 4, {.seed = 11, .n_threads = 2});
+  c.fit(ds.X, ds.y, 4, {.seed = 12, .n_threads = 2});
+  EXPECT_TRUE(arma::approx_equal(a.predict_proba(ds.X), b.predict_proba(ds.X), "absdiff", 0.0));
+  if (GetParam().params.n_estimators > 1) {  // dt is random only through feature-order ties
+    EXPECT_FALSE(arma::approx_equal(a.predict_proba(ds.X), c.predict_proba(ds.X), "absdiff", 0.0));
+  }
+}
+
+TEST_P(Trees, FullyGrownTreesFitDistinctPointsExactly) {
+  auto ds = make_blobs(300, 6, 6, 0.3, 6);  // heavily overlapping classes, all points distinct
+  P p = GetParam().params;
+  p.max_depth = 0;
+  p.min_samples_leaf = 1;
+  p.bootstrap = false;
+  TreeEnsemble m(GetParam().name, p);
+  m.fit(ds.X, ds.y, 6, {.seed = 3, .n_threads = 2});
+  EXPECT_EQ(accuracy(m.predict_proba(ds.X), ds.y), 1.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, Trees,
+                         ::testing::Values(Case{"dt", kDt, 0.6}, Case{"rf", kRf, 0.85}, Case{"et", kEt, 0.85}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Tree, MaxDepthAndLeafSizeAreRespected) {
+  auto ds = make_blobs(400, 5, 4, 0.5, 7);
+  TreeEnsemble m("dt", {.n_estimators = 1, .max_depth = 3, .min_samples_leaf = 2});
+  m.fit(ds.X, ds.y, 4, {.seed = 1});
+  EXPECT_LE(m.trees()[0].depth(), 3u);
+  EXPECT_LE(m.trees()[0].n_leaves(), 8u);
+  // With min_samples_leaf = 50 at most 400 / 50 leaves can exist.
+  TreeEnsemble big("dt", {.n_estimators = 1, .max_depth = 0, .min_samples_leaf = 50});
+  big.fit(ds.X, ds.y, 4, {.seed = 1});
+  EXPECT_LE(big.trees()[0].n_leaves(), 8u);
+  EXPECT_GE(big.trees()[0].n_leaves(), 2u);
+}
+
+TEST(Tree, SingleFeatureThresholdIsAMidpoint) {
+  const arma::mat X = arma::vec{1.0, 2.0, 3.0, 4.0};
+  arma::uvec y = {0, 0, 1, 1};
+  TreeEnsemble m("dt", {.n_estimators = 1, .max_depth = 0, .min_samples_leaf = 1});
+  m.fit(X, y, 2, {});
+  ASSERT_EQ(m.trees()[0].nodes.size(), 3u);
+  EXPECT_EQ(m.trees()[0].nodes[0].threshold, 2.5);
+  const arma::mat P = m.predict_proba(arma::mat(arma::vec{2.4, 2.6}));
+  EXPECT_EQ(P(0, 0), 1.0);
+  EXPECT_EQ(P(1, 1), 1.0);
+}
+
+TEST(Tree, ConstantFeaturesGiveALeaf) {
+  arma::mat X(10, 3, arma::fill::ones);
+  arma::uvec y = {0, 1, 0, 1, 0, 1, 0, 1, 0, 1};
+  TreeEnsemble m("rf", kRf);
+  m.fit(X, y, 2, {});
+  const arma::mat P = m.predict_proba(X);
+  EXPECT_TRUE(valid_probabilities(P, 10, 2));
+}
+
+TEST(Tree, MaxFeaturesResolution) {
+  EXPECT_EQ(TreeEnsemble::resolve_max_features(-1.0, 768), 27u);
+  EXPECT_EQ(TreeEnsemble::resolve_max_features(0.0, 768), 768u);
+  EXPECT_EQ(TreeEnsemble::resolve_max_features(0.5, 10), 5u);
+  EXPECT_EQ(TreeEnsemble::resolve_max_features(3.0, 10), 3u);
+  EXPECT_EQ(TreeEnsemble::resolve_max_features(300.0, 10), 10u);
+}
+
+TEST(Tree, RejectsEmptySingleClassAndBadParams) {
+  TreeEnsemble m("et", kEt);
+  EXPECT_THROW(m.fit(arma::mat(0, 3), arma::uvec(), 2, {}), TrainingError);
+  try {
+    m.fit(arma::mat(5, 3, arma::fill::randu), arma::uvec(5, arma::fill::zeros), 3, {});
+    FAIL() << "no TrainingError";
+  } catch (const TrainingError& e) {
+    EXPECT_NE(std::string(e.what()).find("et: training set has a single class"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(TreeEnsemble::params_from("dt", {{"n_estimators", 5}}, kDt), std::invalid_argument);
+  EXPECT_THROW(TreeEnsemble::params_from("rf", {{"min_samples_leaf", 0}}, kRf), std::invalid_argument);
+  EXPECT_THROW(TreeEnsemble::params_from("rf", {{"max_features", 1.5}}, kRf), std::invalid_argument);
+  EXPECT_EQ(TreeEnsemble::params_from("rf", {{"n_estimators", 10}}, kRf).n_estimators, 10);
+}
+
+}  // namespace
+}  // namespace tracer
