@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -15,6 +17,8 @@
 #include "core/encoder/sif.hpp"
 #include "io/atomic_file.hpp"
 #include "io/glove_store.hpp"
+#include "io/npy.hpp"
+#include "io/sif_command.hpp"
 
 namespace tracer {
 namespace {
@@ -209,6 +213,85 @@ TEST(GloveStore, ConverterOutputLoads) {
   write_file_atomic(dir / "short.tglove", bytes.substr(0, 30));
   EXPECT_THROW(load_glove_store(dir / "short.tglove"), std::runtime_error);
   EXPECT_THROW(load_glove_store(dir / "missing.tglove"), std::runtime_error);
+  fs::remove_all(dir);
+}
+
+
+// Writes a TGLOVE01 file by hand (the layout glove_store.hpp documents).
+void write_tglove(const std::filesystem::path& path, const std::vector<std::string>& words, const arma::mat& vecs) {
+  std::string bytes = "TGLOVE01";
+  auto put_u32 = [&](std::uint32_t v) { for (int k = 0; k < 4; ++k) bytes.push_back(char((v >> (8 * k)) & 0xFF)); };
+  put_u32(static_cast<std::uint32_t>(vecs.n_rows));
+  put_u32(static_cast<std::uint32_t>(vecs.n_cols));
+  for (arma::uword i = 0; i < vecs.n_rows; ++i)
+    for (arma::uword j = 0; j < vecs.n_cols; ++j) put_u32(std::bit_cast<std::uint32_t>(static_cast<float>(vecs(i, j))));
+  for (const auto& w : words) bytes += w + "\n";
+  write_file_atomic(path, bytes);
+}
+
+TEST(SifCommand, WritesAlignedNpyAndManifest) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / fmt::format("test_sif_cmd_{}", ::getpid());
+  fs::remove_all(dir);
+  Tiny t;
+  write_tglove(dir / "v.tglove", {"the", "card", "lost", "pin"}, t.table);
+  write_file_atomic(dir / "train.csv",
+                    "\"id\",\"text\",\"label\"\n\"a\",\"The card\",\"x\"\n\"b\",\"lost, \"\"PIN\"\"\",\"y\"\n"
+                    "\"c\",\"card card xyz\",\"x\"\n");
+  write_file_atomic(dir / "test.csv", "\"id\",\"text\",\"label\"\n\"d\",\"zzz\",\"x\"\n\"e\",\"pin\",\"y\"\n");
+  SifEmbedOptions opt;
+  opt.train_csv = dir / "train.csv";
+  opt.test_csv = dir / "test.csv";
+  opt.out_dir = dir / "out";
+  opt.word_vectors = dir / "v.tglove";
+  opt.quiet = true;
+  const SifEmbedReport r = run_sif_embed(opt);
+  EXPECT_EQ(r.train_rows, 3u);
+  EXPECT_EQ(r.test_rows, 2u);
+  EXPECT_EQ(r.test_stats.n_empty, 1u);  // "zzz"
+  EXPECT_EQ(r.train_stats.n_oov, 4u);   // ",", two quote marks (tokens, absent here) and "xyz"
+
+  // Same numbers as the encoder itself, to float32 precision.
+  SifEncoder enc(t.table, t.vocab, opt.sif);
+  const arma::mat X = enc.fit_transform({"The card", "lost, \"PIN\"", "card card xyz"});
+  const arma::mat Y = enc.transform({"zzz", "pin"});
+  const arma::mat Xr = read_npy(r.train_npy), Yr = read_npy(r.test_npy);
+  ASSERT_EQ(Xr.n_rows, 3u);
+  ASSERT_EQ(Yr.n_rows, 2u);
+  EXPECT_LT(arma::abs(Xr - X).max(), 1e-6);
+  EXPECT_LT(arma::abs(Yr - Y).max(), 1e-6);
+  EXPECT_TRUE(arma::all(Yr.row(0) == 0.0));
+  const std::string manifest = read_file(r.manifest);
+  EXPECT_NE(manifest.find("\"encoder\": \"glove-sif\""), std::string::npos);
+  EXPECT_NE(manifest.find("\"empty_texts\": 1"), std::string::npos);
+  EXPECT_NE(manifest.find(sha256_file(dir / "v.tglove")), std::string::npos);
+
+  // L2 option: unit rows, the empty text still zero.
+  opt.l2_normalize = true;
+  opt.name = "l2";
+  const SifEmbedReport r2 = run_sif_embed(opt);
+  const arma::mat Xn = read_npy(r2.train_npy), Yn = read_npy(r2.test_npy);
+  for (arma::uword i = 0; i < Xn.n_rows; ++i) EXPECT_NEAR(arma::norm(Xn.row(i)), 1.0, 1e-6);
+  EXPECT_TRUE(arma::all(Yn.row(0) == 0.0));
+
+  // A pair table needs pair mode; in pair mode the row is [u, v, |u-v|, u*v].
+  write_file_atomic(dir / "ptrain.csv", "\"id\",\"text\",\"text_b\",\"label\"\n\"a\",\"the card\",\"lost pin\",\"x\"\n"
+                                        "\"b\",\"card\",\"pin pin\",\"y\"\n");
+  opt = {};
+  opt.train_csv = opt.test_csv = dir / "ptrain.csv";
+  opt.out_dir = dir / "out";
+  opt.word_vectors = dir / "v.tglove";
+  opt.quiet = true;
+  EXPECT_THROW(run_sif_embed(opt), std::runtime_error);
+  opt.pair = true;
+  const SifEmbedReport rp = run_sif_embed(opt);
+  const arma::mat P = read_npy(rp.train_npy);
+  ASSERT_EQ(P.n_cols, 8u);
+  EXPECT_LT(arma::abs(P.cols(4, 5) - arma::abs(P.cols(0, 1) - P.cols(2, 3))).max(), 1e-6);
+  EXPECT_EQ(rp.train_stats.n_texts, 4u);
+
+  opt.word_vectors = dir / "missing.tglove";
+  EXPECT_THROW(run_sif_embed(opt), std::runtime_error);
   fs::remove_all(dir);
 }
 
