@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "io/config.hpp"
+#include "io/embed_command.hpp"
 #include "io/experiment.hpp"
 #include "io/report.hpp"
 
@@ -75,6 +76,43 @@ int run_command(int argc, char** argv) {
   return 0;
 }
 
+int embed_command(int argc, char** argv) {
+  tracer::EmbedOptions o;
+  std::string encoder = "lsa";
+  std::string train, test, out;
+  po::options_description opts("tracer-bench embed [options]: fit an offline encoder on the train table, embed both tables");
+  opts.add_options()("help,h", "show this help")(
+      "encoder", po::value<std::string>(&encoder)->default_value("lsa"), "lsa (TF-IDF -> randomised SVD)")(
+      "train", po::value<std::string>(&train)->required(), "prepared train table (CSV)")(
+      "test", po::value<std::string>(&test)->required(), "prepared test table (CSV)")(
+      "out", po::value<std::string>(&out)->required(), "output folder for <name>_train.npy, <name>_test.npy, <name>.json")(
+      "name", po::value<std::string>(&o.name)->default_value("lsa768"), "output file stem")(
+      "dim", po::value<std::size_t>(&o.lsa.dimension)->default_value(o.lsa.dimension), "embedding dimension")(
+      "ngram-max", po::value<std::size_t>(&o.lsa.ngram_max)->default_value(o.lsa.ngram_max), "largest word n-gram")(
+      "min-df", po::value<std::size_t>(&o.lsa.min_df)->default_value(o.lsa.min_df), "minimum document frequency")(
+      "seed", po::value<std::uint64_t>(&o.seed)->required(), "master seed of the randomised SVD")(
+      "pair", po::bool_switch(&o.pair), "sentence pairs (text, text_b) -> [u, v, |u-v|, u*v]")(
+      "quiet,q", po::bool_switch(&o.quiet), "no progress output");
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+  po::notify(vm);
+  if (encoder != "lsa") throw po::error("--encoder must be 'lsa' (got '" + encoder + "')");
+  o.train_csv = train;
+  o.test_csv = test;
+  o.out_dir = out;
+  if (!::isatty(2)) o.quiet = true;
+  const tracer::EmbedReport r = tracer::run_embed(o);
+  if (!vm["quiet"].as<bool>())
+    std::cerr << fmt::format("tracer-bench embed: {} + {} rows, {} columns, vocabulary {}, {:.1f} s -> {}\n",
+                             r.train_rows, r.test_rows, r.columns, r.vocabulary_size, r.total_seconds,
+                             r.manifest.string());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -83,12 +121,16 @@ int main(int argc, char** argv) {
   // at any --threads.
   openblas_set_num_threads(1);
   try {
+    if (argc > 1 && std::string(argv[1]) == "embed") return embed_command(argc - 1, argv + 1);
     return run_command(argc, argv);
   } catch (const tracer::ConfigError& e) {
     std::cerr << "tracer-bench: config error: " << e.what() << "\n";
     return 2;
   } catch (const po::error& e) {
     std::cerr << "tracer-bench: " << e.what() << " (see --help)\n";
+    return 2;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "tracer-bench: error: " << e.what() << "\n";
     return 2;
   } catch (const std::runtime_error& e) {
     std::cerr << "tracer-bench: error: " << e.what() << "\n";

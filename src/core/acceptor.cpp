@@ -3,44 +3,72 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/lbfgs.hpp"
+#include "core/softmax_loss.hpp"
+#include "core/standard_scaler.hpp"
+
 namespace tracer {
 
-arma::mat acceptor_features(const arma::mat& probs) {
-  const arma::uword n = probs.n_rows, K = probs.n_cols;
-  arma::mat F(n, 4);
-  const double log_k = K > 1 ? std::log(static_cast<double>(K)) : 1.0;
-  for (arma::uword i = 0; i < n; ++i) {
-    double top1 = 0.0, top2 = 0.0, entropy = 0.0;
-    for (arma::uword k = 0; k < K; ++k) {
-      double p = probs(i, k);
-      if (!std::isfinite(p) || p < 0.0) p = 0.0;
-      if (p > top1) { top2 = top1; top1 = p; }
-      else if (p > top2) { top2 = p; }
-      if (p > 0.0) entropy -= p * std::log(std::max(p, 1e-12));
+std::array<double, kAcceptorFeatures> acceptor_features_row(const double* p, std::size_t K, std::size_t stride) {
+  double top1 = 0.0, top2 = 0.0, entropy = 0.0;
+  for (std::size_t k = 0; k < K; ++k) {
+    double v = p[k * stride];
+    if (!std::isfinite(v) || v < 0.0) v = 0.0;
+    if (v > top1) {
+      top2 = top1;
+      top1 = v;
+    } else if (v > top2) {
+      top2 = v;
     }
-    F(i, 0) = top1;
-    F(i, 1) = top2;
-    F(i, 2) = top1 - top2;
-    F(i, 3) = K > 1 ? entropy / log_k : 0.0;
+    if (v > 0.0) entropy -= v * std::log(std::max(v, 1e-12));
+  }
+  const double normalised = K > 1 ? entropy / std::log(static_cast<double>(K)) : 0.0;
+  return {top1, top2, top1 - top2, normalised};
+}
+
+arma::mat acceptor_features(const arma::mat& probs) {
+  arma::mat F(probs.n_rows, kAcceptorFeatures);
+  for (arma::uword i = 0; i < probs.n_rows; ++i) {
+    const auto f = acceptor_features_row(probs.colptr(0) + i, probs.n_cols, probs.n_rows);
+    for (std::size_t j = 0; j < kAcceptorFeatures; ++j) F(i, j) = f[j];
   }
   return F;
 }
 
-void Acceptor::fit(const arma::mat& probs, const arma::uvec& agree, std::uint64_t seed) {
+void Acceptor::fit(const arma::mat& probs, const arma::uvec& agree) {
   if (probs.n_rows != agree.n_elem) throw std::invalid_argument("Acceptor::fit: size mismatch");
   const arma::uword n_agree = arma::accu(agree);
-  if (agree.n_elem == 0 || n_agree == 0 || n_agree == agree.n_elem) {
-    model_.reset();
-    return;
+  learned_ = !(agree.n_elem == 0 || n_agree == 0 || n_agree == agree.n_elem);
+  if (!learned_) return;
+  StandardScaler scaler;
+  const arma::mat F = acceptor_features(probs);
+  scaler.fit(F);
+  const arma::mat Z = scaler.transform(F);
+  // Two-class softmax == logistic regression: P(agree) = sigmoid(z1 - z0).
+  SoftmaxLoss loss(Z, agree, 2, 1.0);
+  arma::mat W(kAcceptorFeatures + 1, 2, arma::fill::zeros);
+  minimize_lbfgs(loss, W);
+  for (std::size_t j = 0; j < kAcceptorFeatures; ++j) {
+    mean_[j] = scaler.mean()[j];
+    scale_[j] = scaler.scale()[j];
+    weight_[j] = W(j, 1) - W(j, 0);
   }
-  auto lr = std::make_shared<LogisticRegression>("acceptor", LogisticRegression::Params{});
-  lr->fit(acceptor_features(probs), agree, 2, FitContext{seed, 1});
-  model_ = std::move(lr);
+  bias_ = W(kAcceptorFeatures, 1) - W(kAcceptorFeatures, 0);
+}
+
+double Acceptor::score_row(const double* p, std::size_t K, std::size_t stride) const {
+  const auto f = acceptor_features_row(p, K, stride);
+  if (!learned_) return f[0];
+  double z = bias_;
+  for (std::size_t j = 0; j < kAcceptorFeatures; ++j) z += weight_[j] * (f[j] - mean_[j]) / scale_[j];
+  // Numerically safe logistic: never exp of a large positive number.
+  return z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z));
 }
 
 arma::vec Acceptor::score(const arma::mat& probs) const {
-  if (!model_) return acceptor_features(probs).col(0);
-  return model_->predict_proba(acceptor_features(probs)).col(1);
+  arma::vec s(probs.n_rows);
+  for (arma::uword i = 0; i < probs.n_rows; ++i) s[i] = score_row(probs.colptr(0) + i, probs.n_cols, probs.n_rows);
+  return s;
 }
 
 }  // namespace tracer

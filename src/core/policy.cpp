@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "core/metrics.hpp"
+#include "core/router.hpp"
 
 namespace tracer {
 
@@ -39,7 +40,7 @@ RoutingDecision RoutingPolicy::route_probabilities(const arma::mat& probs) const
 RoutingDecision RoutingPolicy::route(const arma::mat& X) const {
   if (family == Family::kNone) return route_probabilities(arma::mat(X.n_rows, 1, arma::fill::zeros));
   if (!surrogate) throw std::logic_error("policy without a surrogate");
-  return route_probabilities(surrogate->predict_proba(X));
+  return route_probabilities(serving_probabilities(*surrogate, X));
 }
 
 RoutingStats routing_stats(const RoutingDecision& d, const arma::uvec& teacher) {

@@ -13,6 +13,7 @@ namespace {
 struct LoadedTeacher {
   TeacherSummary summary;
   arma::uvec train, test, truth_train, truth_test;
+  std::vector<std::string> label_names;
 };
 
 LoadedTeacher load_teacher(const ExperimentConfig& cfg, const std::vector<std::string>& labels,
@@ -43,6 +44,7 @@ LoadedTeacher load_teacher(const ExperimentConfig& cfg, const std::vector<std::s
   t.summary.test_accuracy = static_cast<double>(arma::accu(t.test == t.truth_test)) / t.test.n_elem;
   t.summary.out_of_set = space.out_of_set_counts();
   t.summary.n_classes = space.size();
+  t.label_names = space.names();
   return t;
 }
 
@@ -67,6 +69,9 @@ ExperimentResult run_experiment(const ExperimentConfig& cfg, const ProgressFn& p
     if (progress) progress("loading teacher " + spec.name);
     teachers.push_back(load_teacher(cfg, out.labels, spec));
     out.teachers.push_back(teachers.back().summary);
+    out.test_teacher[spec.name] = teachers.back().test;
+    out.label_names[spec.name] = teachers.back().label_names;
+    out.test_truth = teachers.back().truth_test;
   }
   {
     const TraceTable test = read_trace_table(cfg.test_table, "label");
@@ -81,12 +86,13 @@ ExperimentResult run_experiment(const ExperimentConfig& cfg, const ProgressFn& p
     hash("embeddings:" + enc.name + ":test", enc.test);
     arma::mat X_train = read_npy(enc.train);
     arma::mat X_test = read_npy(enc.test);
-    check_rows(X_train, n_train, enc.train, cfg.train_table);
-    check_rows(X_test, n_test, enc.test, cfg.test_table);
+    check_rows(X_train, n_train, enc.train, fmt::format("the trace table '{}'", cfg.train_table.string()));
+    check_rows(X_test, n_test, enc.test, fmt::format("the trace table '{}'", cfg.test_table.string()));
     if (X_train.n_cols != X_test.n_cols)
       throw std::runtime_error(fmt::format("encoder '{}': '{}' is {}-d but '{}' is {}-d", enc.name,
                                            enc.train.string(), X_train.n_cols, enc.test.string(), X_test.n_cols));
     out.embedding_dims[enc.name] = X_train.n_cols;
+    out.test_embeddings[enc.name] = X_test;
     for (const auto& t : teachers) {
       ReplayData data{X_train, t.train, t.truth_train, X_test, t.test, t.truth_test, t.summary.n_classes};
       for (std::size_t s = 0; s < cfg.n_seeds; ++s) {

@@ -37,6 +37,12 @@ struct ExperimentResult {
   std::vector<InputFile> inputs;
   std::vector<std::string> test_texts, test_ids;
   std::map<std::string, std::size_t> embedding_dims;
+  /// Held-out (test) data for artifacts: embeddings per encoder, teacher
+  /// labels per teacher (indices into label_names per teacher), ground truth.
+  std::map<std::string, arma::mat> test_embeddings;
+  std::map<std::string, arma::uvec> test_teacher;
+  std::map<std::string, std::vector<std::string>> label_names;  ///< per teacher: canonical + out-of-set
+  arma::uvec test_truth;
   double seconds_total = 0.0;
 };
 

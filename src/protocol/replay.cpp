@@ -10,6 +10,7 @@
 #include "core/metrics.hpp"
 #include "core/parallel.hpp"
 #include "core/rng.hpp"
+#include "core/router.hpp"
 #include "core/split.hpp"
 #include "core/zoo.hpp"
 #include "core/certify.hpp"
@@ -62,14 +63,14 @@ FittedCandidate fit_candidate(const ReplayData& data, const DaySplit& split, con
     std::unique_ptr<Surrogate> model = make_surrogate(spec);
     model->fit(data.X_train.rows(split.train), data.teacher_train.elem(split.train), data.n_classes,
                FitContext{seed, 1});
-    out.probs_val = model->predict_proba(data.X_train.rows(split.val));
+    out.probs_val = serving_probabilities(*model, data.X_train.rows(split.val));
     const arma::uvec teacher_val = data.teacher_train.elem(split.val);
     const arma::uvec pred_val = argmax_rows(out.probs_val);
     out.record.val_macro_f1 = macro_f1(teacher_val, pred_val);
     out.record.val_accuracy = accuracy(teacher_val, pred_val);
-    out.probs_cal = model->predict_proba(data.X_train.rows(split.cal));
-    out.probs_shadow = model->predict_proba(data.X_train.rows(split.shadow));
-    out.probs_test = model->predict_proba(data.X_test);
+    out.probs_cal = serving_probabilities(*model, data.X_train.rows(split.cal));
+    out.probs_shadow = serving_probabilities(*model, data.X_train.rows(split.shadow));
+    out.probs_test = serving_probabilities(*model, data.X_test);
     if (!out.probs_val.is_finite() || !out.probs_test.is_finite())
       throw TrainingError("non-finite probabilities");
     out.record.trained = true;
@@ -262,8 +263,8 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
         model->fit(data.X_train.rows(parts[0]), data.teacher_train.elem(parts[0]), data.n_classes,
                    FitContext{derive_seed(seed, {stream::kBaseline, 1}), 1});
         baseline.holdout = parts[1];
-        baseline.probs_holdout = model->predict_proba(data.X_train.rows(parts[1]));
-        baseline.probs_test = model->predict_proba(data.X_test);
+        baseline.probs_holdout = serving_probabilities(*model, data.X_train.rows(parts[1]));
+        baseline.probs_test = serving_probabilities(*model, data.X_test);
       } catch (const std::exception& e) {
         baseline.error = e.what();
       }
@@ -288,8 +289,7 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
     }
     auto acceptor = std::make_shared<Acceptor>();
     if (best)
-      acceptor->fit(best->probs_val, agreement(best->probs_val, data.teacher_train.elem(split.val)),
-                    derive_seed(seed, {stream::kAcceptor, day}));
+      acceptor->fit(best->probs_val, agreement(best->probs_val, data.teacher_train.elem(split.val)));
     for (GateMode mode : s.gate.modes) {
       for (double alpha : s.alphas) {
         DayOutcome o = decide_day(data, split, best, acceptor, mode, alpha, s.gate);

@@ -1,0 +1,111 @@
+#include <gtest/gtest.h>
+
+#include "core/rng.hpp"
+#include "protocol/replay.hpp"
+
+namespace tracer {
+namespace {
+
+ReplayData synthetic(std::size_t n_train, std::size_t n_test, std::size_t K, double spread, bool shuffle_labels,
+                     std::uint64_t seed) {
+  Rng rng(seed);
+  const std::size_t d = 8;
+  arma::mat means(K, d);
+  for (auto& v : means) v = 3.0 * rng.normal();
+  auto make = [&](std::size_t n, arma::mat& X, arma::uvec& y) {
+    X.set_size(n, d);
+    y.set_size(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      y[i] = rng.uniform_index(K);
+      for (std::size_t j = 0; j < d; ++j) X(i, j) = means(y[i], j) + spread * rng.normal();
+    }
+  };
+  ReplayData data;
+  make(n_train, data.X_train, data.truth_train);
+  make(n_test, data.X_test, data.truth_test);
+  data.teacher_train = data.truth_train;
+  data.teacher_test = data.truth_test;
+  if (shuffle_labels) {
+    for (auto& v : data.teacher_train) v = rng.uniform_index(K);
+    for (auto& v : data.teacher_test) v = rng.uniform_index(K);
+  }
+  data.n_classes = K;
+  return data;
+}
+
+ProtocolSettings settings(std::size_t threads) {
+  ProtocolSettings s;
+  s.days = 3;
+  s.alphas = {0.8, 0.95};
+  s.gate.modes = {GateMode::kPaper, GateMode::kCertified};
+  s.candidates = {{"logreg_c1", {}}, {"logreg_c10", {}}};
+  s.threads = threads;
+  return s;
+}
+
+TEST(ParityGate, RefusesLowTeacherAgreementAndLowCoverage) {
+  GateSettings g;
+  EXPECT_EQ(parity_gate_refusal({100, 50, 48, 0.5, 0.96}, 0.95, g), "");
+  EXPECT_NE(parity_gate_refusal({100, 50, 45, 0.5, 0.90}, 0.95, g).find("TA"), std::string::npos);
+  EXPECT_NE(parity_gate_refusal({100, 4, 4, 0.04, 1.0}, 0.95, g).find("coverage"), std::string::npos);
+  EXPECT_NE(parity_gate_refusal({0, 0, 0, 0.0, 0.0}, 0.95, g), "");
+}
+
+TEST(Replay, EasyDataDeploysAndKeepsTheTarget) {
+  const ReplayData data = synthetic(1500, 600, 4, 0.6, false, 1);
+  const ReplayResult r = run_replay(data, settings(1), 11);
+  ASSERT_EQ(r.outcomes.size(), 3u * 2u * 2u);
+  for (const auto& o : r.outcomes) {
+    if (o.day != 3) continue;
+    EXPECT_TRUE(o.deployed) << o.gate_note;
+    EXPECT_GE(o.test.coverage, 0.5);
+    EXPECT_GE(o.test.ta, o.alpha - 0.03);
+  }
+  ASSERT_EQ(r.baseline.size(), 2u);
+  EXPECT_TRUE(r.baseline[0].found);
+}
+
+TEST(Replay, NoiseLabelsAreRefusedAndEverythingGoesToTheTeacher) {
+  const ReplayData data = synthetic(1500, 600, 4, 0.6, true, 2);
+  const ReplayResult r = run_replay(data, settings(1), 12);
+  for (const auto& o : r.outcomes) {
+    EXPECT_FALSE(o.deployed && o.test.coverage > 0.2) << "day " << o.day << " alpha " << o.alpha;
+    if (!o.deployed) {
+      EXPECT_EQ(o.test.handled, 0u);
+      EXPECT_FALSE(o.gate_note.empty());
+    }
+  }
+}
+
+TEST(Replay, IdenticalAtOneAndTwoThreads) {
+  const ReplayData data = synthetic(1200, 400, 5, 1.2, false, 3);
+  const ReplayResult a = run_replay(data, settings(1), 99);
+  const ReplayResult b = run_replay(data, settings(2), 99);
+  ASSERT_EQ(a.outcomes.size(), b.outcomes.size());
+  for (std::size_t i = 0; i < a.outcomes.size(); ++i) {
+    EXPECT_EQ(a.outcomes[i].threshold, b.outcomes[i].threshold);
+    EXPECT_EQ(a.outcomes[i].test.handled, b.outcomes[i].test.handled);
+    EXPECT_EQ(a.outcomes[i].test_gt_correct, b.outcomes[i].test_gt_correct);
+    EXPECT_TRUE(arma::all(a.outcomes[i].test_decision.score == b.outcomes[i].test_decision.score));
+  }
+  for (std::size_t i = 0; i < a.candidates.size(); ++i)
+    EXPECT_EQ(a.candidates[i].val_macro_f1, b.candidates[i].val_macro_f1);
+}
+
+TEST(Replay, DaysAreCumulativeAndEqual) {
+  const ReplayData data = synthetic(1000, 100, 3, 1.0, false, 4);
+  const ReplayResult r = run_replay(data, settings(1), 5);
+  ASSERT_EQ(r.day_sizes.size(), 3u);
+  EXPECT_EQ(r.day_sizes[0], 333u);
+  EXPECT_EQ(r.day_sizes[1], 666u);
+  EXPECT_EQ(r.day_sizes[2], 1000u);
+}
+
+TEST(Replay, MismatchedDataIsAClearError) {
+  ReplayData data = synthetic(100, 50, 3, 1.0, false, 5);
+  data.X_test = arma::mat(50, 3, arma::fill::zeros);
+  EXPECT_THROW(run_replay(data, settings(1), 1), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace tracer
