@@ -74,7 +74,7 @@ TEST(LogisticRegression, ConvergesToTheSolverTolerance) {
   arma::mat X;
   arma::uvec y;
   blobs(400, 8, 4, 1.5, 5, X, y);
-  LogisticRegression lr("logreg_c1", {});
+  LogisticRegression lr("logreg_c1", {.C = 1.0, .max_iterations = 1000, .gradient_tolerance = 1e-7});
   lr.fit(X, y, 4, {});
   EXPECT_TRUE(lr.solver_report().converged);
   EXPECT_LE(lr.solver_report().final_gradient_max, 1e-5);

@@ -11,6 +11,7 @@
 
 #include "io/atomic_file.hpp"
 #include "protocol/cost.hpp"
+#include "protocol/seed_summary.hpp"
 
 namespace tracer {
 
@@ -100,6 +101,104 @@ const PaperRow* paper_for(const std::vector<PaperRow>& rows, double alpha) {
 }
 
 std::string test_ta_cell(const DayOutcome& o) { return o.test.handled ? ta3(o.test.ta) : "—"; }
+
+/// Seed summaries per (encoder, teacher), in run order.
+struct SummaryGroup {
+  std::string encoder, teacher;
+  std::vector<SeedSummary> rows;
+};
+
+std::vector<SummaryGroup> seed_summaries(const ExperimentResult& r) {
+  std::vector<SummaryGroup> groups;
+  for (const auto& run : r.runs) {
+    if (run.seed_index != 0) continue;
+    std::vector<const ReplayResult*> replays;
+    for (const auto& other : r.runs)
+      if (other.encoder == run.encoder && other.teacher == run.teacher) replays.push_back(&other.replay);
+    groups.push_back({run.encoder, run.teacher, summarize_seeds(replays, r.config.protocol.gate.delta)});
+  }
+  return groups;
+}
+
+std::string interval(const MeanInterval& m, bool percent) {
+  if (m.n == 0) return "—";
+  auto f = [&](double x) { return percent ? fmt::format("{:.1f}", 100 * x) : fmt::format("{:.3f}", x); };
+  return fmt::format("{} [{}, {}]", f(m.mean), f(m.lo), f(m.hi));
+}
+
+void write_summary_csv(const ExperimentResult& r, const fs::path& dir) {
+  Csv csv({"encoder", "teacher", "gate_mode", "alpha", "day", "replays", "deployed", "coverage_mean", "coverage_lo",
+           "coverage_hi", "test_ta_n", "test_ta_mean", "test_ta_lo", "test_ta_hi", "gt_accuracy_mean",
+           "gt_accuracy_lo", "gt_accuracy_hi", "cal_test_gap_mean", "cal_test_gap_lo", "cal_test_gap_hi",
+           "violations", "violation_rate", "violation_rate_upper95", "p_value_rate_above_delta"});
+  for (const auto& g : seed_summaries(r))
+    for (const auto& s : g.rows)
+      csv.row({g.encoder, g.teacher, gate_mode_name(s.mode), num(s.alpha), std::to_string(s.day),
+               std::to_string(s.replays), std::to_string(s.deployed), num(s.coverage.mean), num(s.coverage.lo),
+               num(s.coverage.hi), std::to_string(s.test_ta.n), num(s.test_ta.mean), num(s.test_ta.lo),
+               num(s.test_ta.hi), num(s.gt_accuracy.mean), num(s.gt_accuracy.lo), num(s.gt_accuracy.hi),
+               num(s.cal_test_gap.mean), num(s.cal_test_gap.lo), num(s.cal_test_gap.hi),
+               std::to_string(s.violations), num(s.violation_rate), num(s.violation_rate_upper),
+               num(s.p_rate_above_delta)});
+  write_file_atomic(dir / "seed_summary.csv", csv.text());
+}
+
+std::string promise_section(const ExperimentResult& r) {
+  const ProtocolSettings& p = r.config.protocol;
+  std::ostringstream md;
+  md << "## Does the gate keep its promise?\n\n";
+  md << r.config.n_seeds << " independent replays (each with its own day shuffle, splits and model seeds). "
+     << "Per gate mode and alpha at day " << p.days
+     << ": mean [95% interval of the mean] of coverage, test TA (over replays that handled anything) and "
+        "ground-truth accuracy; the calibration-minus-test TA gap; and the **violation rate**, the share of "
+        "replays whose deployed policy fell below alpha on the test set. A refusal deploys nothing, handles "
+        "nothing and so cannot violate.\n\n";
+  const bool certified =
+      std::find(p.gate.modes.begin(), p.gate.modes.end(), GateMode::kCertified) != p.gate.modes.end();
+  if (certified)
+    md << "`certified` promises P(TA >= alpha) >= 1 - delta = " << num(1 - p.gate.delta)
+       << " per deployment (Learn-then-Test fixed-sequence testing with exact binomial p-values: Angelopoulos, "
+          "Bates, Candès, Jordan and Lei 2021, arXiv:2110.01052; see `src/core/certify.hpp`). The rate itself is "
+          "an estimate from "
+       << r.config.n_seeds
+       << " replays, so we judge it with an exact binomial test: the `p(rate <= delta)` column is "
+          "P[Bin(replays, delta) >= violations]; the promise is contradicted only if it is below 0.05. The "
+          "guarantee is on the population TA: a finite test set adds its own sampling noise, so a few "
+          "violations by a hair are expected even when the promise holds.\n\n";
+  for (const auto& g : seed_summaries(r)) {
+    md << "### " << md_cell(g.encoder) << " / " << md_cell(g.teacher) << "\n\n";
+    md << "| alpha | gate | deployed | coverage % | test TA | GT acc % | cal − test TA | violations | violation "
+          "rate (95% upper) | p(rate <= delta) |\n|---|---|---|---|---|---|---|---|---|---|\n";
+    for (double alpha : p.alphas)
+      for (GateMode mode : p.gate.modes)
+        for (const auto& s : g.rows) {
+          if (s.day != p.days || s.mode != mode || s.alpha != alpha) continue;
+          md << "| " << num(alpha) << " | " << gate_mode_name(mode) << " | " << s.deployed << "/" << s.replays
+             << " | " << interval(s.coverage, true) << " | " << interval(s.test_ta, false) << " | "
+             << interval(s.gt_accuracy, true) << " | " << interval(s.cal_test_gap, false) << " | "
+             << s.violations << " | " << pct(s.violation_rate) << " (" << pct(s.violation_rate_upper) << ") | "
+             << (mode == GateMode::kCertified ? fmt::format("{:.3f}", s.p_rate_above_delta) : std::string("—"))
+             << " |\n";
+        }
+    if (certified && std::find(p.gate.modes.begin(), p.gate.modes.end(), GateMode::kPaper) != p.gate.modes.end()) {
+      md << "\nWhat certification costs (mean coverage, paper − certified, day " << p.days << "): ";
+      bool first = true;
+      for (double alpha : p.alphas) {
+        double paper = 0, cert = 0;
+        for (const auto& s : g.rows) {
+          if (s.day != p.days || s.alpha != alpha) continue;
+          (s.mode == GateMode::kPaper ? paper : cert) = s.coverage.mean;
+        }
+        md << (first ? "" : "; ") << "alpha " << num(alpha) << ": " << fmt::format("{:+.1f}", 100 * (paper - cert))
+           << " points";
+        first = false;
+      }
+      md << ".\n";
+    }
+    md << "\n";
+  }
+  return md.str();
+}
 
 void write_csvs(const ExperimentResult& r, const fs::path& dir) {
   Csv sweep({"encoder", "teacher", "gate_mode", "seed_index", "alpha", "day", "surrogate", "family", "deployed",
@@ -378,7 +477,12 @@ void write_results(const ExperimentResult& r, const BuildInfo& build) {
   const fs::path dir = r.config.output_dir;
   fs::create_directories(dir);
   write_csvs(r, dir);
-  write_file_atomic(dir / "report.md", markdown(r));
+  std::string report = markdown(r);
+  if (r.config.n_seeds > 1) {
+    write_summary_csv(r, dir);
+    report += promise_section(r);
+  }
+  write_file_atomic(dir / "report.md", report);
   write_file_atomic(dir / "manifest.json", manifest(r, build).dump(2) + "\n");
   nlohmann::ordered_json t;
   t["seconds_total"] = r.seconds_total;
