@@ -13,6 +13,7 @@
 
 #include "io/config.hpp"
 #include "io/embed_command.hpp"
+#include "io/sif_command.hpp"
 #include "io/experiment.hpp"
 #include "io/report.hpp"
 
@@ -79,10 +80,14 @@ int run_command(int argc, char** argv) {
 int embed_command(int argc, char** argv) {
   tracer::EmbedOptions o;
   std::string encoder = "lsa";
-  std::string train, test, out;
+  std::string train, test, out, vectors;
+  bool l2 = false;
   po::options_description opts("tracer-bench embed [options]: fit an offline encoder on the train table, embed both tables");
   opts.add_options()("help,h", "show this help")(
-      "encoder", po::value<std::string>(&encoder)->default_value("lsa"), "lsa (TF-IDF -> randomised SVD)")(
+      "encoder", po::value<std::string>(&encoder)->default_value("lsa"),
+      "lsa (TF-IDF -> randomised SVD) or glove-sif (SIF-weighted GloVe averages)")(
+      "vectors", po::value<std::string>(&vectors), "glove-sif: TGLOVE01 word-vector file (data_scripts/fetch_glove.sh)")(
+      "l2", po::bool_switch(&l2), "glove-sif: L2-normalise the outputs")(
       "train", po::value<std::string>(&train)->required(), "prepared train table (CSV)")(
       "test", po::value<std::string>(&test)->required(), "prepared test table (CSV)")(
       "out", po::value<std::string>(&out)->required(), "output folder for <name>_train.npy, <name>_test.npy, <name>.json")(
@@ -100,11 +105,29 @@ int embed_command(int argc, char** argv) {
     return 0;
   }
   po::notify(vm);
-  if (encoder != "lsa") throw po::error("--encoder must be 'lsa' (got '" + encoder + "')");
+  if (encoder != "lsa" && encoder != "glove-sif")
+    throw po::error("--encoder must be 'lsa' or 'glove-sif' (got '" + encoder + "')");
+  if (!::isatty(2)) o.quiet = true;
+  if (encoder == "glove-sif") {
+    if (vectors.empty()) throw po::error("--encoder glove-sif needs --vectors");
+    tracer::SifEmbedOptions so;
+    so.train_csv = train;
+    so.test_csv = test;
+    so.out_dir = out;
+    so.word_vectors = vectors;
+    so.name = o.name;
+    so.l2_normalize = l2;
+    so.pair = o.pair;
+    so.quiet = o.quiet;
+    const tracer::SifEmbedReport r = tracer::run_sif_embed(so);
+    if (!vm["quiet"].as<bool>())
+      std::cerr << fmt::format("tracer-bench embed: {} + {} rows, {} columns, {:.1f} s -> {}\n", r.train_rows,
+                               r.test_rows, r.columns, r.total_seconds, r.manifest.string());
+    return 0;
+  }
   o.train_csv = train;
   o.test_csv = test;
   o.out_dir = out;
-  if (!::isatty(2)) o.quiet = true;
   const tracer::EmbedReport r = tracer::run_embed(o);
   if (!vm["quiet"].as<bool>())
     std::cerr << fmt::format("tracer-bench embed: {} + {} rows, {} columns, vocabulary {}, {:.1f} s -> {}\n",

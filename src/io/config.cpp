@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <sstream>
 
@@ -251,6 +252,12 @@ ExperimentConfig load_config(const fs::path& toml_file) {
     t.name = r.str("name");
     if (!names.insert("teacher:" + t.name).second) r.fail("name", "duplicate teacher name '" + t.name + "'");
     t.column = r.str("column");
+    t.rows = r.str("rows", "all");
+    if (t.rows != "all" && t.rows != "labelled")
+      r.fail("rows", fmt::format("is '{}', expected \"all\" or \"labelled\"", t.rows));
+    t.test_fraction = r.number("test_fraction", 0.0, 0.0, 0.9);
+    if (t.test_fraction > 0.0 && t.rows != "labelled")
+      r.fail("test_fraction", "only applies with rows = \"labelled\"");
     cfg.teachers.push_back(t);
   });
 
@@ -262,6 +269,14 @@ ExperimentConfig load_config(const fs::path& toml_file) {
       std::adjacent_find(p.alphas.begin(), p.alphas.end()) != p.alphas.end())
     proto.fail("alphas", "must be strictly increasing");
   p.baseline_holdout = proto.number("baseline_holdout", 0.2, 0.05, 0.5);
+  if (proto.has("pool_sizes")) {
+    for (double v : proto.numbers("pool_sizes", std::nullopt, 10, 1e9)) {
+      if (v != std::floor(v)) proto.fail("pool_sizes", fmt::format("contains {}, expected whole numbers", v));
+      cfg.pool_sizes.push_back(static_cast<std::size_t>(v));
+    }
+    if (!std::is_sorted(cfg.pool_sizes.begin(), cfg.pool_sizes.end()))
+      proto.fail("pool_sizes", "must be increasing");
+  }
   {
     TableReader split = proto.sub("split");
     p.split.train = split.number("train", std::nullopt, 0.05, 0.95);
@@ -354,13 +369,18 @@ std::string config_to_toml(const ExperimentConfig& c) {
   toml::array enc, tea;
   for (const auto& e : c.encoders)
     enc.push_back(toml::table{{"name", e.name}, {"train", rel(e.train)}, {"test", rel(e.test)}});
-  for (const auto& te : c.teachers) tea.push_back(toml::table{{"name", te.name}, {"column", te.column}});
+  for (const auto& te : c.teachers)
+    tea.push_back(toml::table{{"name", te.name}, {"column", te.column}, {"rows", te.rows},
+                              {"test_fraction", te.test_fraction}});
   t.insert("encoders", enc);
   t.insert("teachers", tea);
   const ProtocolSettings& p = c.protocol;
   toml::array alphas;
   for (double a : p.alphas) alphas.push_back(a);
+  toml::array pools;
+  for (std::size_t v : c.pool_sizes) pools.push_back(static_cast<std::int64_t>(v));
   t.insert("protocol", toml::table{{"days", static_cast<std::int64_t>(p.days)},
+                                   {"pool_sizes", pools},
                                    {"alphas", alphas},
                                    {"baseline_holdout", p.baseline_holdout},
                                    {"split", toml::table{{"train", p.split.train},

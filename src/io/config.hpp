@@ -31,6 +31,12 @@ struct EncoderSpec {
 struct TeacherSpec {
   std::string name;
   std::string column;
+  /// "all": every row must carry this teacher's label (else an error naming
+  /// the row). "labelled": only rows with a label take part; with
+  /// test_fraction > 0 the labelled rows of both tables are pooled and re-split
+  /// (seeded, stratified by ground truth) into traces and test.
+  std::string rows = "all";
+  double test_fraction = 0.0;
 };
 
 struct ExperimentConfig {
@@ -47,6 +53,9 @@ struct ExperimentConfig {
   std::vector<EncoderSpec> encoders;
   std::vector<TeacherSpec> teachers;
   bool zoo_trees = false;              ///< [zoo] trees: add dt/rf/et to the default zoo
+  /// Trace-pool sizes to replay (a seeded subsample stratified by teacher
+  /// label, e.g. MNLI's 2,000 / 5,000 / 10,000); empty = the whole pool.
+  std::vector<std::size_t> pool_sizes;
 
   ProtocolSettings protocol;
   CostModel cost;

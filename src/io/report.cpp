@@ -105,6 +105,7 @@ std::string test_ta_cell(const DayOutcome& o) { return o.test.handled ? ta3(o.te
 /// Seed summaries per (encoder, teacher), in run order.
 struct SummaryGroup {
   std::string encoder, teacher;
+  std::size_t pool_size = 0;
   std::vector<SeedSummary> rows;
 };
 
@@ -114,8 +115,9 @@ std::vector<SummaryGroup> seed_summaries(const ExperimentResult& r) {
     if (run.seed_index != 0) continue;
     std::vector<const ReplayResult*> replays;
     for (const auto& other : r.runs)
-      if (other.encoder == run.encoder && other.teacher == run.teacher) replays.push_back(&other.replay);
-    groups.push_back({run.encoder, run.teacher, summarize_seeds(replays, r.config.protocol.gate.delta)});
+      if (other.encoder == run.encoder && other.teacher == run.teacher && other.pool_size == run.pool_size)
+        replays.push_back(&other.replay);
+    groups.push_back({run.encoder, run.teacher, run.pool_size, summarize_seeds(replays, r.config.protocol.gate.delta)});
   }
   return groups;
 }
@@ -127,13 +129,13 @@ std::string interval(const MeanInterval& m, bool percent) {
 }
 
 void write_summary_csv(const ExperimentResult& r, const fs::path& dir) {
-  Csv csv({"encoder", "teacher", "gate_mode", "alpha", "day", "replays", "deployed", "coverage_mean", "coverage_lo",
+  Csv csv({"encoder", "teacher", "pool_size", "gate_mode", "alpha", "day", "replays", "deployed", "coverage_mean", "coverage_lo",
            "coverage_hi", "test_ta_n", "test_ta_mean", "test_ta_lo", "test_ta_hi", "gt_accuracy_mean",
            "gt_accuracy_lo", "gt_accuracy_hi", "cal_test_gap_mean", "cal_test_gap_lo", "cal_test_gap_hi",
            "violations", "violation_rate", "violation_rate_upper95", "p_value_rate_above_delta"});
   for (const auto& g : seed_summaries(r))
     for (const auto& s : g.rows)
-      csv.row({g.encoder, g.teacher, gate_mode_name(s.mode), num(s.alpha), std::to_string(s.day),
+      csv.row({g.encoder, g.teacher, std::to_string(g.pool_size), gate_mode_name(s.mode), num(s.alpha), std::to_string(s.day),
                std::to_string(s.replays), std::to_string(s.deployed), num(s.coverage.mean), num(s.coverage.lo),
                num(s.coverage.hi), std::to_string(s.test_ta.n), num(s.test_ta.mean), num(s.test_ta.lo),
                num(s.test_ta.hi), num(s.gt_accuracy.mean), num(s.gt_accuracy.lo), num(s.gt_accuracy.hi),
@@ -166,7 +168,7 @@ std::string promise_section(const ExperimentResult& r) {
           "guarantee is on the population TA: a finite test set adds its own sampling noise, so a few "
           "violations by a hair are expected even when the promise holds.\n\n";
   for (const auto& g : seed_summaries(r)) {
-    md << "### " << md_cell(g.encoder) << " / " << md_cell(g.teacher) << "\n\n";
+    md << "### " << md_cell(g.encoder) << " / " << md_cell(g.teacher) << " / " << g.pool_size << " traces\n\n";
     md << "| alpha | gate | deployed | coverage % | test TA | GT acc % | cal − test TA | violations | violation "
           "rate (95% upper) | p(rate <= delta) |\n|---|---|---|---|---|---|---|---|---|---|\n";
     for (double alpha : p.alphas)
@@ -201,29 +203,30 @@ std::string promise_section(const ExperimentResult& r) {
 }
 
 void write_csvs(const ExperimentResult& r, const fs::path& dir) {
-  Csv sweep({"encoder", "teacher", "gate_mode", "seed_index", "alpha", "day", "surrogate", "family", "deployed",
+  Csv sweep({"encoder", "teacher", "pool_size", "gate_mode", "seed_index", "alpha", "day", "surrogate", "family", "deployed",
              "test_n", "test_handled", "test_agree", "coverage", "teacher_agreement", "gt_correct", "gt_accuracy",
              "baseline_found", "baseline_threshold", "baseline_handled", "baseline_agree", "baseline_coverage",
              "baseline_teacher_agreement", "baseline_gt_accuracy"});
-  Csv fly({"encoder", "teacher", "gate_mode", "seed_index", "seed", "day", "alpha", "n_traces", "n_train", "n_val",
+  Csv fly({"encoder", "teacher", "pool_size", "gate_mode", "seed_index", "seed", "day", "alpha", "n_traces", "n_train", "n_val",
            "n_cal", "n_shadow", "surrogate", "acceptor_score", "family", "deployed", "threshold", "cal_handled",
            "cal_agree", "cal_coverage", "cal_teacher_agreement", "cal_ta_lower_bound", "shadow_handled",
            "shadow_agree", "shadow_coverage", "shadow_teacher_agreement", "test_n", "test_handled", "test_agree",
            "test_coverage", "test_teacher_agreement", "test_gt_correct", "test_gt_accuracy", "gate_note"});
-  Csv cand({"encoder", "teacher", "seed_index", "day", "candidate", "trained", "error", "val_macro_f1",
+  Csv cand({"encoder", "teacher", "pool_size", "seed_index", "day", "candidate", "trained", "error", "val_macro_f1",
             "val_accuracy", "selected"});
-  Csv cost({"encoder", "teacher", "gate_mode", "seed_index", "method", "alpha", "day", "coverage",
+  Csv cost({"encoder", "teacher", "pool_size", "gate_mode", "seed_index", "method", "alpha", "day", "coverage",
             "teacher_calls_per_day", "usd_per_day_without_routing", "usd_per_day_with_routing", "usd_saved_per_year"});
   const CostModel& cm = r.config.cost;
   const std::size_t last_day = r.config.protocol.days;
   for (const auto& run : r.runs) {
     const std::string si = std::to_string(run.seed_index);
+    const std::string pool = std::to_string(run.pool_size);
     for (const auto& c : run.replay.candidates)
-      cand.row({run.encoder, run.teacher, si, std::to_string(c.day), c.name, b(c.trained), c.error,
+      cand.row({run.encoder, run.teacher, pool, si, std::to_string(c.day), c.name, b(c.trained), c.error,
                 num(c.val_macro_f1), num(c.val_accuracy), b(c.selected)});
     for (const auto& o : run.replay.outcomes) {
       const std::string mode = gate_mode_name(o.mode);
-      fly.row({run.encoder, run.teacher, mode, si, std::to_string(run.seed), std::to_string(o.day), num(o.alpha),
+      fly.row({run.encoder, run.teacher, pool, mode, si, std::to_string(run.seed), std::to_string(o.day), num(o.alpha),
                std::to_string(o.n_traces), std::to_string(o.n_train), std::to_string(o.n_val),
                std::to_string(o.n_cal), std::to_string(o.n_shadow), o.surrogate, o.acceptor_score,
                family_name(o.family), b(o.deployed), num(o.threshold), std::to_string(o.cal.handled),
@@ -233,14 +236,14 @@ void write_csvs(const ExperimentResult& r, const fs::path& dir) {
                std::to_string(o.test.agree), num(o.test.coverage), num(o.test.ta), std::to_string(o.test_gt_correct),
                num(o.test_gt_accuracy), o.gate_note});
       const CostProjection p = project_cost(cm, o.test.coverage);
-      cost.row({run.encoder, run.teacher, mode, si, "tracer", num(o.alpha), std::to_string(o.day),
+      cost.row({run.encoder, run.teacher, pool, mode, si, "tracer", num(o.alpha), std::to_string(o.day),
                 num(o.test.coverage), num(p.teacher_calls_per_day), num(p.usd_per_day_without_routing),
                 num(p.usd_per_day_with_routing), num(p.usd_saved_per_year)});
       if (o.day != last_day) continue;
       const BaselineOutcome* base = nullptr;
       for (const auto& bo : run.replay.baseline)
         if (bo.alpha == o.alpha) base = &bo;
-      sweep.row({run.encoder, run.teacher, mode, si, num(o.alpha), std::to_string(o.day), o.surrogate,
+      sweep.row({run.encoder, run.teacher, pool, mode, si, num(o.alpha), std::to_string(o.day), o.surrogate,
                  family_name(o.family), b(o.deployed), std::to_string(o.test.n), std::to_string(o.test.handled),
                  std::to_string(o.test.agree), num(o.test.coverage), num(o.test.ta),
                  std::to_string(o.test_gt_correct), num(o.test_gt_accuracy), b(base && base->found),
@@ -250,7 +253,7 @@ void write_csvs(const ExperimentResult& r, const fs::path& dir) {
     }
     for (const auto& bo : run.replay.baseline) {
       const CostProjection p = project_cost(cm, bo.test.coverage);
-      cost.row({run.encoder, run.teacher, "paper", si, "baseline", num(bo.alpha), std::to_string(last_day),
+      cost.row({run.encoder, run.teacher, pool, "paper", si, "baseline", num(bo.alpha), std::to_string(last_day),
                 num(bo.test.coverage), num(p.teacher_calls_per_day), num(p.usd_per_day_without_routing),
                 num(p.usd_per_day_with_routing), num(p.usd_saved_per_year)});
     }
@@ -274,10 +277,14 @@ std::string markdown(const ExperimentResult& r) {
 
   md << "## Setup\n\n";
   md << "| | |\n|---|---|\n";
-  md << "| traces (train pool / test) | " << r.runs.front().replay.day_sizes.back() << " / " << r.test_ids.size()
-     << " |\n";
+  std::vector<std::size_t> pools;
+  for (const auto& run : r.runs)
+    if (std::find(pools.begin(), pools.end(), run.pool_size) == pools.end()) pools.push_back(run.pool_size);
+  md << "| traces replayed | ";
+  for (std::size_t i = 0; i < pools.size(); ++i) md << (i ? ", " : "") << pools[i];
+  md << " (test: " << r.runs.front().test->ids.size() << " rows for the first teacher) |\n";
   md << "| labels | " << r.labels.size() << " canonical |\n";
-  md << "| days | " << p.days << " (cumulative traces: ";
+  md << "| days | " << p.days << " (cumulative traces of the first replay: ";
   for (std::size_t i = 0; i < r.runs.front().replay.day_sizes.size(); ++i)
     md << (i ? ", " : "") << r.runs.front().replay.day_sizes[i];
   md << ") |\n";
@@ -301,12 +308,17 @@ std::string markdown(const ExperimentResult& r) {
   md << "| seed | " << c.seed << (c.n_seeds > 1 ? fmt::format(" ({} replays with derived seeds)", c.n_seeds) : "")
      << " |\n\n";
 
-  md << "### Teachers\n\n| teacher | column | accuracy vs ground truth (train / test) | labels outside the set |\n"
-        "|---|---|---|---|\n";
+  md << "### Teachers\n\n| teacher | column | rows (traces / test) | accuracy vs ground truth (traces / test) | "
+        "labels outside the set |\n|---|---|---|---|---|\n";
   for (const auto& t : r.teachers) {
     std::size_t oos = 0;
     for (const auto& [k, v] : t.out_of_set) oos += v;
-    md << "| " << md_cell(t.spec.name) << " | `" << md_cell(t.spec.column) << "` | " << pct(t.train_accuracy) << " / "
+    md << "| " << md_cell(t.spec.name) << " | `" << md_cell(t.spec.column) << "` | " << t.train_rows << " / "
+       << t.test_rows
+       << (t.spec.test_fraction > 0 ? fmt::format(" (labelled rows re-split {:.0f}/{:.0f}, seeded)",
+                                                 100 * (1 - t.spec.test_fraction), 100 * t.spec.test_fraction)
+                                    : std::string())
+       << " | " << pct(t.train_accuracy) << " / "
        << pct(t.test_accuracy) << " | " << oos << " |\n";
   }
   md << "\n";
@@ -326,7 +338,8 @@ std::string markdown(const ExperimentResult& r) {
   for (const auto& run : r.runs) {
     if (run.seed_index != 0) continue;
     for (GateMode mode : p.gate.modes) {
-      md << "## Alpha sweep: " << md_cell(run.encoder) << " / " << md_cell(run.teacher) << " / gate `"
+      md << "## Alpha sweep: " << md_cell(run.encoder) << " / " << md_cell(run.teacher) << " / " << run.pool_size
+         << " traces / gate `"
          << gate_mode_name(mode) << "` (day " << last << ")\n\n";
       md << "| alpha | family | surrogate | coverage | TA (test) | GT acc | baseline coverage | baseline TA | "
             "baseline GT acc |";
@@ -387,7 +400,8 @@ std::string markdown(const ExperimentResult& r) {
 
   for (const auto& run : r.runs) {
     if (run.seed_index != 0) continue;
-    md << "## Candidates per refit: " << md_cell(run.encoder) << " / " << md_cell(run.teacher) << "\n\n";
+    md << "## Candidates per refit: " << md_cell(run.encoder) << " / " << md_cell(run.teacher) << " / "
+       << run.pool_size << " traces\n\n";
     md << "| day | candidate | val macro-F1 | val accuracy | selected |\n|---|---|---|---|---|\n";
     for (const auto& cr : run.replay.candidates) {
       md << "| " << cr.day << " | `" << cr.name << "` | ";
@@ -410,7 +424,8 @@ std::string markdown(const ExperimentResult& r) {
      << " test coverage.\n\n";
   for (const auto& run : r.runs) {
     if (run.seed_index != 0) continue;
-    md << "### " << md_cell(run.encoder) << " / " << md_cell(run.teacher) << "\n\n";
+    md << "### " << md_cell(run.encoder) << " / " << md_cell(run.teacher) << " / " << run.pool_size
+       << " traces\n\n";
     md << "| method | gate | alpha | coverage | teacher calls/day | $/day with routing | saved/year |\n"
           "|---|---|---|---|---|---|---|\n";
     for (const auto& o : run.replay.outcomes) {
@@ -429,11 +444,12 @@ std::string markdown(const ExperimentResult& r) {
     md << "\n";
   }
 
-  md << "## Gate decisions\n\n| encoder / teacher | gate | day | alpha | decision |\n|---|---|---|---|---|\n";
+  md << "## Gate decisions\n\n| encoder / teacher / traces | gate | day | alpha | decision |\n|---|---|---|---|---|\n";
   for (const auto& run : r.runs) {
     if (run.seed_index != 0) continue;
     for (const auto& o : run.replay.outcomes)
-      md << "| " << md_cell(run.encoder + " / " + run.teacher) << " | " << gate_mode_name(o.mode) << " | " << o.day
+      md << "| " << md_cell(fmt::format("{} / {} / {}", run.encoder, run.teacher, run.pool_size)) << " | "
+         << gate_mode_name(o.mode) << " | " << o.day
          << " | " << num(o.alpha) << " | " << md_cell(o.gate_note) << " |\n";
   }
   md << "\n";

@@ -1,6 +1,7 @@
 #include "protocol/replay.hpp"
 
 #include <chrono>
+#include <limits>
 #include <cmath>
 #include <fmt/format.h>
 #include <memory>
@@ -197,8 +198,16 @@ DayOutcome decide_day(const ReplayData& data, const DaySplit& split, const Fitte
   o.threshold = deployed.family == Family::kL2D ? deployed.threshold : 0.0;
   if (o.deployed) notes.push_back(family_name(o.family) + " deployed");
   o.gate_note = join_notes(notes);
-  o.test_decision = o.deployed ? deployed.route_probabilities(best->probs_test)
-                               : RoutingPolicy{}.route_probabilities(arma::mat(data.X_test.n_rows, 1));
+  if (o.deployed) {
+    o.test_decision = deployed.route_probabilities(best->probs_test);
+  } else if (best != nullptr) {
+    // Nothing deployed: keep what the selected surrogate would have said (for
+    // the disagreement cards that explain a refusal), handling nothing.
+    const RoutingPolicy shadow_only{Family::kL2D, nullptr, acceptor, std::numeric_limits<double>::infinity()};
+    o.test_decision = shadow_only.route_probabilities(best->probs_test);
+  } else {
+    o.test_decision = RoutingPolicy{}.route_probabilities(arma::mat(data.X_test.n_rows, 1));
+  }
   o.test = stats_of(o.test_decision, data.teacher_test);
   o.test_gt_correct = gt_correct(o.test_decision, data.teacher_test, data.truth_test);
   o.test_gt_accuracy = static_cast<double>(o.test_gt_correct) / static_cast<double>(data.truth_test.n_elem);

@@ -58,7 +58,7 @@ struct DayOutcome {
   SplitStats cal, shadow, test;
   std::size_t test_gt_correct = 0;  ///< surrogate on handled, teacher on deferred
   double test_gt_accuracy = 0.0;
-  RoutingDecision test_decision;    ///< kept for artifacts
+  RoutingDecision test_decision;    ///< per test row; when nothing is deployed: the selected surrogate's predictions and scores, handled = 0
 };
 
 struct BaselineOutcome {
