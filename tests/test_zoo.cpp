@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/models/row_predictor.hpp"
 #include "core/zoo.hpp"
 #include "synthetic_blobs.hpp"
 
@@ -35,6 +36,24 @@ TEST_P(EveryModel, FitsAndGivesValidProbabilities) {
   EXPECT_TRUE(valid_probabilities(model->predict_proba(all.X * 1e8), 450, 6));
   EXPECT_TRUE(valid_probabilities(model->predict_proba(all.X.row(0)), 1, 6));
   EXPECT_THROW(model->predict_proba(arma::mat(2, 3, arma::fill::zeros)), std::invalid_argument);
+
+  // Linear models and MLPs offer the single-row fast path; it agrees with predict_proba.
+  const auto* fast = dynamic_cast<const RowPredictor*>(model.get());
+  const bool is_tree = GetParam() == "dt" || GetParam() == "rf" || GetParam() == "et";
+  ASSERT_EQ(fast == nullptr, is_tree);
+  if (fast == nullptr) return;
+  std::vector<double> out(6);
+  for (arma::uword i = 0; i < 10; ++i) {
+    const arma::rowvec x = all.X.row(300 + i);
+    fast->predict_proba_row(x.memptr(), out.data());
+    double sum = 0.0;
+    for (std::size_t k = 0; k < 6; ++k) {
+      EXPECT_NEAR(out[k], P(i, k), 1e-4) << "row " << i << " class " << k;
+      EXPECT_GE(out[k], 0.0);
+      sum += out[k];
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-12);
+  }
 }
 
 TEST_P(EveryModel, RejectsEmptyAndSingleClassSets) {

@@ -34,6 +34,20 @@ void LogisticRegression::fit(const arma::mat& X, const arma::uvec& y, std::size_
   opt.max_iterations = params_.max_iterations;
   opt.gradient_tolerance = params_.gradient_tolerance;
   report_ = minimize_lbfgs(loss, W_, opt);
+  arma::mat Wf = W_.head_rows(Z.n_cols);
+  arma::rowvec bf = W_.row(Z.n_cols);
+  fold_standardisation(scaler_.mean(), scaler_.scale(), Wf, bf);
+  packed_.pack(Wf, bf);
+}
+
+void LogisticRegression::predict_proba_row(const double* x, double* out) const {
+  if (packed_.empty()) throw std::logic_error(name_ + ": predict_proba_row before fit");
+  const std::size_t d = packed_.in_dim();
+  float* xf = row_scratch(0, d);
+  for (std::size_t j = 0; j < d; ++j) xf[j] = static_cast<float>(x[j]);
+  float* z = row_scratch(1, packed_.padded_out());
+  packed_.apply(xf, z, false);
+  softmax_row(z, n_classes_, out);
 }
 
 arma::mat LogisticRegression::predict_proba(const arma::mat& X) const {

@@ -1,5 +1,6 @@
 #pragma once
 #include "core/lbfgs.hpp"
+#include "core/models/row_predictor.hpp"
 #include "core/models/training_checks.hpp"  // check_training_set
 #include "core/standard_scaler.hpp"
 #include "core/surrogate.hpp"
@@ -8,12 +9,12 @@ namespace tracer {
 
 /// Multinomial logistic regression on standardised features, L2 penalty with
 /// scikit-learn's C convention, fitted by L-BFGS on SoftmaxLoss.
-class LogisticRegression final : public Surrogate {
+class LogisticRegression final : public Surrogate, public RowPredictor {
  public:
   struct Params {
     double C = 1.0;
     int max_iterations = 1000;
-    double gradient_tolerance = 1e-6;
+    double gradient_tolerance = 1e-4;  // scikit-learn's lbfgs tol on the same (mean-scaled) loss
   };
   LogisticRegression(std::string name, Params params) : name_(std::move(name)), params_(params) {}
 
@@ -22,6 +23,8 @@ class LogisticRegression final : public Surrogate {
 
   void fit(const arma::mat& X, const arma::uvec& y, std::size_t n_classes, const FitContext& ctx) override;
   arma::mat predict_proba(const arma::mat& X) const override;
+  /// Single-row fast path (float weights, scaler folded in); see row_predictor.hpp.
+  void predict_proba_row(const double* x, double* out) const override;
   std::string name() const override { return name_; }
   std::size_t n_classes() const override { return n_classes_; }
 
@@ -36,6 +39,7 @@ class LogisticRegression final : public Surrogate {
   arma::mat W_;
   std::size_t n_classes_ = 0;
   LbfgsReport report_;
+  PackedAffine packed_;
 };
 
 }  // namespace tracer

@@ -1,11 +1,13 @@
 #include "core/models/sgd_classifier.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
 
 #include "core/models/simd.hpp"
 #include "core/models/training_checks.hpp"
+#include "core/parallel.hpp"
 #include "core/rng.hpp"
 
 namespace tracer {
@@ -133,53 +135,62 @@ void SgdClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_c
   arma::mat W(d, n_models, arma::fill::zeros);
   arma::vec wscale(n_models, arma::fill::ones);
   arma::vec b(n_models, arma::fill::zeros);
-  arma::vec best_loss(n_models, arma::fill::value(std::numeric_limits<double>::infinity()));
-  arma::vec sumloss(n_models);
-  std::vector<int> no_improvement(n_models, 0);
-  std::vector<char> running(n_models, 1);
-  arma::uword n_running = n_models;
 
-  Rng rng(derive_seed(ctx.seed, {kShuffleTag}));
-  std::vector<std::size_t> order(n);
-  for (std::size_t i = 0; i < n; ++i) order[i] = i;
-  arma::vec margin(n_models), g(n_models);
-  double t = 1.0;
-  epochs_run_ = 0;
-  for (int epoch = 0; epoch < params_.max_iter && n_running > 0; ++epoch) {
-    rng.shuffle(order);
-    sumloss.zeros();
-    for (std::size_t idx : order) {
-      const double* x = Zt.colptr(idx);
-      column_dots(W.memptr(), d, n_models, x, margin.memptr());  // unscaled margins
-      const double eta = 1.0 / (alpha * (optimal_init + t - 1.0));
-      const double decay = std::max(0.0, 1.0 - eta * alpha);
-      for (arma::uword m = 0; m < n_models; ++m) {
-        if (!running[m]) { g[m] = 0.0; continue; }
-        const double p = margin[m] * wscale[m] + b[m];
-        const double yy = Y(m, idx);
-        sumloss[m] += log_loss(p, yy);
-        const double dl = std::clamp(log_dloss(p, yy), -kMaxDloss, kMaxDloss);
-        const double update = -eta * dl;
-        wscale[m] *= decay;
-        if (wscale[m] < 1e-9) {  // renormalise as scikit-learn's WeightVector
-          W.col(m) *= wscale[m];
-          wscale[m] = 1.0;
+  // The binary problems are independent; they share only the shuffle (the
+  // same seeded sequence is replayed by every group) and the sample counter t.
+  // Groups of columns train on separate threads with bit-identical results.
+  const std::size_t n_groups = std::min<std::size_t>(resolve_threads(ctx.n_threads), n_models);
+  std::vector<int> group_epochs(n_groups, 0);
+  parallel_for(n_groups, n_groups, [&](std::size_t grp) {
+    const arma::uword m0 = n_models * grp / n_groups, m1 = n_models * (grp + 1) / n_groups, k = m1 - m0;
+    double* Wg = W.colptr(m0);
+    double* ws = wscale.memptr() + m0;
+    double* bg = b.memptr() + m0;
+    std::vector<double> best_loss(k, std::numeric_limits<double>::infinity()), sumloss(k), margin(k), g(k);
+    std::vector<int> no_improvement(k, 0);
+    std::vector<char> running(k, 1);
+    std::size_t n_running = k;
+    Rng rng(derive_seed(ctx.seed, {kShuffleTag}));
+    std::vector<std::size_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = i;
+    double t = 1.0;
+    for (int epoch = 0; epoch < params_.max_iter && n_running > 0; ++epoch) {
+      rng.shuffle(order);
+      std::fill(sumloss.begin(), sumloss.end(), 0.0);
+      for (std::size_t idx : order) {
+        const double* x = Zt.colptr(idx);
+        const double* yy = Y.colptr(idx) + m0;
+        column_dots(Wg, d, k, x, margin.data());  // unscaled margins
+        const double eta = 1.0 / (alpha * (optimal_init + t - 1.0));
+        const double decay = std::max(0.0, 1.0 - eta * alpha);
+        for (arma::uword m = 0; m < k; ++m) {
+          if (!running[m]) { g[m] = 0.0; continue; }
+          const double p = margin[m] * ws[m] + bg[m];
+          sumloss[m] += log_loss(p, yy[m]);
+          const double dl = std::clamp(log_dloss(p, yy[m]), -kMaxDloss, kMaxDloss);
+          const double update = -eta * dl;
+          ws[m] *= decay;
+          if (ws[m] < 1e-9) {  // renormalise as scikit-learn's WeightVector
+            for (arma::uword j = 0; j < d; ++j) Wg[m * d + j] *= ws[m];
+            ws[m] = 1.0;
+          }
+          g[m] = update / ws[m];
+          bg[m] += update;  // intercept_decay = 1 for dense data
         }
-        g[m] = update / wscale[m];
-        b[m] += update;  // intercept_decay = 1 for dense data
+        rank1_update(Wg, d, k, x, g.data());
+        t += 1.0;
       }
-      rank1_update(W.memptr(), d, n_models, x, g.memptr());
-      t += 1.0;
+      ++group_epochs[grp];
+      for (arma::uword m = 0; m < k; ++m) {
+        if (!running[m]) continue;
+        if (sumloss[m] > best_loss[m] - params_.tol * static_cast<double>(n)) ++no_improvement[m];
+        else no_improvement[m] = 0;
+        best_loss[m] = std::min(best_loss[m], sumloss[m]);
+        if (no_improvement[m] >= params_.n_iter_no_change) { running[m] = 0; --n_running; }
+      }
     }
-    ++epochs_run_;
-    for (arma::uword m = 0; m < n_models; ++m) {
-      if (!running[m]) continue;
-      if (sumloss[m] > best_loss[m] - params_.tol * static_cast<double>(n)) ++no_improvement[m];
-      else no_improvement[m] = 0;
-      best_loss[m] = std::min(best_loss[m], sumloss[m]);
-      if (no_improvement[m] >= params_.n_iter_no_change) { running[m] = 0; --n_running; }
-    }
-  }
+  });
+  epochs_run_ = *std::max_element(group_epochs.begin(), group_epochs.end());
   W.each_row() %= wscale.t();
   if (!W.is_finite() || !b.is_finite())
     throw TrainingError(fmt::format("{}: SGD diverged (non-finite weights)", name_));

@@ -18,7 +18,9 @@ namespace tracer {
 ///    All binary problems are trained together, one sample at a time, on a
 ///    shared seeded shuffle per epoch (scikit-learn draws a shuffle per class;
 ///    this is the one deliberate difference and lets the K updates run as one
-///    vectorised rank-1 update).
+///    vectorised rank-1 update). Groups of classes train on separate threads
+///    (FitContext::n_threads); every group replays the same shuffles, so the
+///    result does not depend on the thread count.
 ///  - Learning rate "optimal" exactly as scikit-learn: eta_t = 1 / (alpha (t0 + t - 1))
 ///    with t0 from Bottou's heuristic (typw = sqrt(1/sqrt(alpha))); the weight
 ///    decay is applied by a per-class scale factor (scikit-learn's wscale trick),
