@@ -241,10 +241,20 @@ ExperimentConfig load_config(const fs::path& toml_file) {
     EncoderSpec e;
     e.name = r.str("name");
     if (!names.insert("enc:" + e.name).second) r.fail("name", "duplicate encoder name '" + e.name + "'");
-    e.train = resolve(base, r.str("train"));
-    require_file(r, "train", e.train);
-    e.test = resolve(base, r.str("test"));
-    require_file(r, "test", e.test);
+    for (const char* side : {"train", "test"}) {
+      // A string, or an array of strings whose files are concatenated column-wise.
+      const toml::node* n = r.table() ? r.table()->get(side) : nullptr;
+      std::vector<std::string> files =
+          n && n->is_array() ? r.strings(side, std::nullopt) : std::vector<std::string>{r.str(side)};
+      if (files.empty()) r.fail(side, "must name at least one .npy file");
+      auto& out = std::string(side) == "train" ? e.train : e.test;
+      for (const auto& f : files) {
+        out.push_back(resolve(base, f));
+        require_file(r, side, out.back());
+      }
+    }
+    if (e.train.size() != e.test.size())
+      r.fail("test", fmt::format("names {} files but train names {}", e.test.size(), e.train.size()));
     cfg.encoders.push_back(e);
   });
   read_array_of_tables("teachers", [&](TableReader& r) {
@@ -368,7 +378,12 @@ std::string config_to_toml(const ExperimentConfig& c) {
                                {"labels", rel(c.labels_file)}});
   toml::array enc, tea;
   for (const auto& e : c.encoders)
-    enc.push_back(toml::table{{"name", e.name}, {"train", rel(e.train)}, {"test", rel(e.test)}});
+  {
+    toml::array tr, te;
+    for (const auto& f : e.train) tr.push_back(rel(f));
+    for (const auto& f : e.test) te.push_back(rel(f));
+    enc.push_back(toml::table{{"name", e.name}, {"train", tr}, {"test", te}});
+  }
   for (const auto& te : c.teachers)
     tea.push_back(toml::table{{"name", te.name}, {"column", te.column}, {"rows", te.rows},
                               {"test_fraction", te.test_fraction}});

@@ -22,9 +22,10 @@ class ConfigError : public std::runtime_error {
 };
 
 /// One embedding set: .npy files row-aligned with the train / test tables.
+/// Several files per side are concatenated column-wise (e.g. LSA + GloVe).
 struct EncoderSpec {
   std::string name;
-  std::filesystem::path train, test;
+  std::vector<std::filesystem::path> train, test;
 };
 
 /// One teacher: a column of the trace tables ("label" = ground truth).

@@ -142,18 +142,22 @@ ExperimentResult run_experiment(const ExperimentConfig& cfg, const ProgressFn& p
 
   for (const auto& enc : cfg.encoders) {
     if (progress) progress("loading embeddings " + enc.name);
-    hash("embeddings:" + enc.name + ":train", enc.train);
-    hash("embeddings:" + enc.name + ":test", enc.test);
-    const arma::mat X_train_all = read_npy(enc.train);
-    const arma::mat X_test_all = read_npy(enc.test);
-    check_rows(X_train_all, train_table.ids.size(), enc.train,
-               fmt::format("the trace table '{}'", cfg.train_table.string()));
-    check_rows(X_test_all, test_table.ids.size(), enc.test,
-               fmt::format("the trace table '{}'", cfg.test_table.string()));
-    if (X_train_all.n_cols != X_test_all.n_cols)
-      throw std::runtime_error(fmt::format("encoder '{}': '{}' is {}-d but '{}' is {}-d", enc.name,
-                                           enc.train.string(), X_train_all.n_cols, enc.test.string(),
-                                           X_test_all.n_cols));
+    arma::mat X_train_all, X_test_all;
+    for (std::size_t f = 0; f < enc.train.size(); ++f) {
+      hash("embeddings:" + enc.name + ":train", enc.train[f]);
+      hash("embeddings:" + enc.name + ":test", enc.test[f]);
+      const arma::mat A = read_npy(enc.train[f]);
+      const arma::mat B = read_npy(enc.test[f]);
+      check_rows(A, train_table.ids.size(), enc.train[f],
+                 fmt::format("the trace table '{}'", cfg.train_table.string()));
+      check_rows(B, test_table.ids.size(), enc.test[f],
+                 fmt::format("the trace table '{}'", cfg.test_table.string()));
+      if (A.n_cols != B.n_cols)
+        throw std::runtime_error(fmt::format("encoder '{}': '{}' is {}-d but '{}' is {}-d", enc.name,
+                                             enc.train[f].string(), A.n_cols, enc.test[f].string(), B.n_cols));
+      X_train_all = f == 0 ? A : arma::join_rows(X_train_all, A);
+      X_test_all = f == 0 ? B : arma::join_rows(X_test_all, B);
+    }
     out.embedding_dims[enc.name] = X_train_all.n_cols;
     out.test_embeddings[enc.name] = X_test_all;
     for (std::size_t ti = 0; ti < teachers.size(); ++ti) {

@@ -398,6 +398,35 @@ std::string markdown(const ExperimentResult& r) {
     }
   }
 
+  std::size_t primary_runs = 0;
+  for (const auto& run : r.runs) primary_runs += run.seed_index == 0;
+  if (primary_runs > 1) {
+    md << "## Comparison across encoders, teachers and pool sizes (day " << last << ", gate `"
+       << gate_mode_name(p.gate.modes.front()) << "`)\n\n";
+    md << "Each row is one replay of the same protocol; only the embedding file, the teacher column or the "
+          "number of traces changes. TA is agreement with *that row's* teacher; GT acc is end-to-end accuracy "
+          "against the ground truth (teacher on deferred inputs).\n\n";
+    md << "| encoder | teacher | teacher GT acc (test) | traces | alpha | family | coverage | TA (test) | GT acc | "
+          "baseline coverage | baseline TA |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
+    for (double alpha : p.alphas)
+      for (const auto& run : r.runs) {
+        if (run.seed_index != 0) continue;
+        for (const auto& o : run.replay.outcomes) {
+          if (o.day != last || o.mode != p.gate.modes.front() || o.alpha != alpha) continue;
+          const BaselineOutcome* base = nullptr;
+          for (const auto& bo : run.replay.baseline)
+            if (bo.alpha == o.alpha) base = &bo;
+          md << "| " << md_cell(run.encoder) << " | " << md_cell(run.teacher) << " | "
+             << pct(run.replay.teacher_test_accuracy) << " | " << run.pool_size << " | " << num(alpha) << " | "
+             << (o.deployed ? family_name(o.family) : "none") << " | " << pct(o.test.coverage) << " | "
+             << test_ta_cell(o) << " | " << pct(o.test_gt_accuracy) << " | "
+             << (base && base->found ? pct(base->test.coverage) : "0.0%") << " | "
+             << (base && base->test.handled ? ta3(base->test.ta) : "—") << " |\n";
+        }
+      }
+    md << "\n";
+  }
+
   for (const auto& run : r.runs) {
     if (run.seed_index != 0) continue;
     md << "## Candidates per refit: " << md_cell(run.encoder) << " / " << md_cell(run.teacher) << " / "
