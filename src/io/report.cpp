@@ -9,6 +9,7 @@
 #include <optional>
 #include <sstream>
 
+#include "io/artifacts_writer.hpp"
 #include "io/atomic_file.hpp"
 #include "protocol/cost.hpp"
 #include "protocol/seed_summary.hpp"
@@ -512,7 +513,9 @@ nlohmann::ordered_json manifest(const ExperimentResult& r, const BuildInfo& buil
                     {"nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR,
                                                   NLOHMANN_JSON_VERSION_PATCH)},
                     {"compiler", __VERSION__}};
-  m["result_files"] = {"alpha_sweep.csv", "flywheel.csv", "candidates.csv", "cost.csv", "report.md"};
+  m["result_files"] = {"alpha_sweep.csv", "flywheel.csv", "candidates.csv", "cost.csv", "report.md", "artifacts/",
+                       "plots/"};
+  if (r.config.n_seeds > 1) m["result_files"].push_back("seed_summary.csv");
   return m;
 }
 
@@ -527,6 +530,11 @@ void write_results(const ExperimentResult& r, const BuildInfo& build) {
     write_summary_csv(r, dir);
     report += promise_section(r);
   }
+  // Artifacts and plots are regenerated whole: stale files of an earlier run
+  // with other settings must not linger beside the new ones.
+  fs::remove_all(dir / "artifacts");
+  fs::remove_all(dir / "plots");
+  report += write_artifacts(r, dir);
   write_file_atomic(dir / "report.md", report);
   write_file_atomic(dir / "manifest.json", manifest(r, build).dump(2) + "\n");
   nlohmann::ordered_json t;
