@@ -54,6 +54,16 @@ TEST(StratifiedSplit, SeedDeterminesTheSplit) {
   EXPECT_FALSE(a[1].n_elem == c[1].n_elem && arma::all(a[1] == c[1]));
 }
 
+TEST(StratifiedSubsample, ExactSizeAndProportionalClasses) {
+  const arma::uvec y = make_labels();  // 55 rows in classes 0..9, 200 in class 10
+  const arma::uvec s = stratified_subsample(y, 51, 3);
+  ASSERT_EQ(s.n_elem, 51u);
+  EXPECT_EQ(arma::unique(s).eval().n_elem, 51u);
+  const double share = static_cast<double>(arma::accu(y.elem(s) == 10)) / 51.0;
+  EXPECT_NEAR(share, 200.0 / 255.0, 1.0 / 51.0 + 1e-9);
+  EXPECT_THROW(stratified_subsample(y, y.n_elem + 1, 3), std::invalid_argument);
+}
+
 TEST(StratifiedSplit, RejectsFractionsNotSummingToOne) {
   EXPECT_THROW(stratified_split(arma::uvec{0, 1}, {0.5, 0.4}, 1), std::invalid_argument);
 }

@@ -1,5 +1,6 @@
 #include "core/split.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -45,6 +46,28 @@ std::vector<arma::uvec> stratified_split(const arma::uvec& labels, const std::ve
   std::vector<arma::uvec> out(G);
   for (std::size_t g = 0; g < G; ++g) out[g] = arma::sort(arma::uvec(groups[g]));
   return out;
+}
+
+}  // namespace tracer
+
+namespace tracer {
+
+arma::uvec stratified_subsample(const arma::uvec& labels, std::size_t size, std::uint64_t seed) {
+  if (size > labels.n_elem) throw std::invalid_argument("stratified_subsample: size exceeds the row count");
+  std::map<arma::uword, std::vector<std::size_t>> by_class;
+  for (arma::uword i = 0; i < labels.n_elem; ++i) by_class[labels[i]].push_back(i);
+  Rng rng(seed);
+  std::vector<std::pair<double, std::size_t>> keyed;
+  keyed.reserve(labels.n_elem);
+  for (auto& [label, rows] : by_class) {
+    rng.shuffle(rows);
+    for (std::size_t r = 0; r < rows.size(); ++r)
+      keyed.emplace_back((static_cast<double>(r) + rng.uniform()) / static_cast<double>(rows.size()), rows[r]);
+  }
+  std::sort(keyed.begin(), keyed.end());
+  arma::uvec out(size);
+  for (std::size_t i = 0; i < size; ++i) out[i] = keyed[i].second;
+  return arma::sort(out);
 }
 
 }  // namespace tracer

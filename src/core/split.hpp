@@ -17,3 +17,13 @@ std::vector<arma::uvec> stratified_split(const arma::uvec& labels, const std::ve
                                          std::uint64_t seed);
 
 }  // namespace tracer
+
+namespace tracer {
+
+/// Exactly `size` row indices (sorted) of 0..n-1, stratified by label: every
+/// row gets the key (rank within its shuffled class + u) / class size, u
+/// uniform, and the `size` smallest keys are kept, so each class contributes in
+/// proportion up to one row. Seeded; size must be <= n.
+arma::uvec stratified_subsample(const arma::uvec& labels, std::size_t size, std::uint64_t seed);
+
+}  // namespace tracer

@@ -179,11 +179,9 @@ ExperimentResult run_experiment(const ExperimentConfig& cfg, const ProgressFn& p
           throw std::runtime_error(fmt::format("[protocol] pool_sizes asks for {} traces but teacher '{}' has {}",
                                                pool, t.summary.spec.name, X_pool.n_rows));
         // A smaller pool is a seeded subsample stratified by teacher label.
-        arma::uvec rows = arma::regspace<arma::uvec>(0, X_pool.n_rows - 1);
-        if (pool < X_pool.n_rows) {
-          const double f = static_cast<double>(pool) / static_cast<double>(X_pool.n_rows);
-          rows = stratified_split(t.train, {f, 1.0 - f}, derive_seed(cfg.seed, {stream::kSplit, 9000 + pool}))[0];
-        }
+        const arma::uvec rows = pool < X_pool.n_rows
+                                    ? stratified_subsample(t.train, pool, derive_seed(cfg.seed, {stream::kSplit, 9000 + pool}))
+                                    : arma::regspace<arma::uvec>(0, X_pool.n_rows - 1);
         ReplayData data{X_pool.rows(rows), t.train.elem(rows), t.truth_train.elem(rows), view->X, t.test,
                         t.truth_test, t.summary.n_classes};
         for (std::size_t s = 0; s < cfg.n_seeds; ++s) {
