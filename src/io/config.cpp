@@ -163,7 +163,8 @@ void require_file(const TableReader& r, const std::string& key, const fs::path& 
 GateMode parse_mode(const TableReader& r, const std::string& s) {
   if (s == "paper") return GateMode::kPaper;
   if (s == "certified") return GateMode::kCertified;
-  r.fail("modes", fmt::format("has '{}', expected \"paper\" or \"certified\"", s));
+  if (s == "certified-bonferroni") return GateMode::kBonferroni;
+  r.fail("modes", fmt::format("has '{}', expected \"paper\", \"certified\" or \"certified-bonferroni\"", s));
 }
 
 ModelParams read_params(TableReader& r, const std::string& model) {

@@ -18,7 +18,14 @@
 
 namespace tracer {
 
-std::string gate_mode_name(GateMode m) { return m == GateMode::kPaper ? "paper" : "certified"; }
+std::string gate_mode_name(GateMode m) {
+  switch (m) {
+    case GateMode::kPaper: return "paper";
+    case GateMode::kCertified: return "certified";
+    case GateMode::kBonferroni: return "certified-bonferroni";
+  }
+  return "?";
+}
 
 std::string parity_gate_refusal(const SplitStats& s, double alpha, const GateSettings& gate) {
   if (s.n == 0) return "empty shadow split";
@@ -147,14 +154,17 @@ RoutingPolicy decide_paper(const FittedCandidate& best, const std::shared_ptr<co
 /// separately (that would spend delta twice): accept-all is the loosest step of
 /// the same sequence, so a threshold that accepts every pooled row deploys the
 /// Global family. The gate then only applies the coverage floor.
-RoutingPolicy decide_certified(const FittedCandidate& best, const std::shared_ptr<const Acceptor>& acceptor,
-                               const arma::uvec& t_cal, const arma::uvec& t_shadow, double alpha,
-                               const GateSettings& gate, DayOutcome& o, std::vector<std::string>& notes) {
+RoutingPolicy decide_certified(GateMode mode, const FittedCandidate& best,
+                               const std::shared_ptr<const Acceptor>& acceptor, const arma::uvec& t_cal,
+                               const arma::uvec& t_shadow, double alpha, const GateSettings& gate, DayOutcome& o,
+                               std::vector<std::string>& notes) {
   const arma::mat pooled_probs = arma::join_cols(best.probs_cal, best.probs_shadow);
   const arma::uvec pooled_teacher = arma::join_cols(t_cal, t_shadow);
   const arma::vec scores = acceptor->score(pooled_probs);
-  const CalibrationResult c = calibrate_fixed_sequence(scores, agreement(pooled_probs, pooled_teacher), alpha,
-                                                       gate.delta, gate.min_accepted);
+  const arma::uvec agree = agreement(pooled_probs, pooled_teacher);
+  const CalibrationResult c = mode == GateMode::kBonferroni
+                                  ? calibrate_bonferroni(scores, agree, alpha, gate.delta, gate.min_accepted)
+                                  : calibrate_fixed_sequence(scores, agree, alpha, gate.delta, gate.min_accepted);
   if (!c.found) {
     notes.push_back("not certified: " + c.reason_if_not_found);
     return RoutingPolicy{};
@@ -191,7 +201,7 @@ DayOutcome decide_day(const ReplayData& data, const DaySplit& split, const Fitte
     const arma::uvec t_cal = data.teacher_train.elem(split.cal);
     const arma::uvec t_shadow = data.teacher_train.elem(split.shadow);
     deployed = mode == GateMode::kPaper ? decide_paper(*best, acceptor, t_cal, t_shadow, alpha, gate, o, notes)
-                                        : decide_certified(*best, acceptor, t_cal, t_shadow, alpha, gate, o, notes);
+                                        : decide_certified(mode, *best, acceptor, t_cal, t_shadow, alpha, gate, o, notes);
   }
   o.family = deployed.family;
   o.deployed = deployed.family != Family::kNone;

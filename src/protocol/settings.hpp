@@ -13,6 +13,7 @@ namespace tracer {
 enum class GateMode {
   kPaper,      ///< point-estimate sweep on cal, parity (point TA) on shadow, 5% floor
   kCertified,  ///< finite-sample guarantee P(TA >= alpha) >= 1 - delta (see core/certify.hpp)
+  kBonferroni, ///< the same guarantee by a union bound over a coverage grid: the simpler valid baseline
 };
 std::string gate_mode_name(GateMode m);
 
