@@ -28,6 +28,19 @@ TEST(SoftmaxLoss, GradientMatchesFiniteDifferences) {
   }
 }
 
+TEST(SoftmaxLoss, SinglePrecisionProductsGiveTheSameGradientToSixDigits) {
+  arma::arma_rng::set_seed(8);
+  arma::mat X(60, 7, arma::fill::randn);
+  arma::uvec y(60);
+  for (arma::uword i = 0; i < 60; ++i) y[i] = i % 3;
+  arma::mat W(8, 3, arma::fill::randn);
+  arma::mat g_double, g_float;
+  const double f_double = SoftmaxLoss(X, y, 3, 1.0).evaluate_with_gradient(W, g_double);
+  const double f_float = SoftmaxLoss(X, y, 3, 1.0, SoftmaxLoss::Products::kFloat).evaluate_with_gradient(W, g_float);
+  EXPECT_NEAR(f_float, f_double, 1e-5 * std::abs(f_double));
+  EXPECT_LT(arma::abs(g_float - g_double).max(), 1e-5 * arma::abs(g_double).max());
+}
+
 TEST(SoftmaxLoss, ExtremeLogitsStayFinite) {
   arma::mat X = {{1e6, -1e6}, {-1e6, 1e6}};
   arma::uvec y = {0, 1};

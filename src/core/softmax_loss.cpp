@@ -6,8 +6,10 @@
 
 namespace tracer {
 
-SoftmaxLoss::SoftmaxLoss(const arma::mat& X, const arma::uvec& y, arma::uword n_classes, double C)
-    : X_(X), y_(y), n_classes_(n_classes), C_(C) {
+SoftmaxLoss::SoftmaxLoss(const arma::mat& X, const arma::uvec& y, arma::uword n_classes, double C,
+                         Products products)
+    : X_(X), products_(products), y_(y), n_classes_(n_classes), C_(C) {
+  if (products_ == Products::kFloat) Xf_ = arma::conv_to<arma::fmat>::from(X);
   if (X.n_rows != y.n_elem) throw std::invalid_argument("SoftmaxLoss: X rows != y length");
   if (X.n_rows == 0) throw std::invalid_argument("SoftmaxLoss: no rows");
   if (!(C > 0.0)) throw std::invalid_argument("SoftmaxLoss: C must be > 0");
@@ -23,7 +25,13 @@ arma::mat softmax_logits(const arma::mat& X, const arma::mat& W) {
 
 double SoftmaxLoss::evaluate_with_gradient(const arma::mat& W, arma::mat& grad) const {
   const arma::uword n = X_.n_rows, d = X_.n_cols;
-  const arma::mat Z = softmax_logits(X_, W);
+  arma::mat Z;
+  if (products_ == Products::kFloat) {
+    Z = arma::conv_to<arma::mat>::from(Xf_ * arma::conv_to<arma::fmat>::from(W.head_rows(d)));
+    Z.each_row() += W.row(d);
+  } else {
+    Z = softmax_logits(X_, W);
+  }
   const arma::vec lse = log_sum_exp_rows(Z);
   double ce = 0.0;
   arma::mat R(n, n_classes_);  // P - Y, the residual
@@ -36,7 +44,11 @@ double SoftmaxLoss::evaluate_with_gradient(const arma::mat& W, arma::mat& grad) 
   const double inv_n = 1.0 / static_cast<double>(n);
   const double reg = 1.0 / (C_ * static_cast<double>(n));
   grad.set_size(d + 1, n_classes_);
-  grad.head_rows(d) = X_.t() * R * inv_n + reg * W.head_rows(d);
+  if (products_ == Products::kFloat)
+    grad.head_rows(d) = arma::conv_to<arma::mat>::from(Xf_.t() * arma::conv_to<arma::fmat>::from(R)) * inv_n +
+                        reg * W.head_rows(d);
+  else
+    grad.head_rows(d) = X_.t() * R * inv_n + reg * W.head_rows(d);
   grad.row(d) = arma::sum(R, 0) * inv_n;
   return ce * inv_n + 0.5 * reg * arma::accu(arma::square(W.head_rows(d)));
 }

@@ -28,7 +28,7 @@ void LogisticRegression::fit(const arma::mat& X, const arma::uvec& y, std::size_
   n_classes_ = n_classes;
   scaler_.fit(X);
   const arma::mat Z = scaler_.transform(X);
-  SoftmaxLoss loss(Z, y, n_classes, params_.C);
+  SoftmaxLoss loss(Z, y, n_classes, params_.C, SoftmaxLoss::Products::kFloat);
   W_.zeros(Z.n_cols + 1, n_classes);  // convex problem: deterministic zero start
   LbfgsOptions opt;
   opt.max_iterations = params_.max_iterations;
