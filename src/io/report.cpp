@@ -11,6 +11,7 @@
 
 #include "io/artifacts_writer.hpp"
 #include "io/atomic_file.hpp"
+#include "io/plots.hpp"
 #include "protocol/cost.hpp"
 #include "protocol/seed_summary.hpp"
 
@@ -524,6 +525,54 @@ nlohmann::ordered_json manifest(const ExperimentResult& r, const BuildInfo& buil
   return m;
 }
 
+/// Coverage and test TA against alpha, one line per (encoder, teacher, pool)
+/// of the primary replays: the picture of an encoder or teacher sweep.
+std::string comparison_plot(const ExperimentResult& r, const fs::path& dir) {
+  const ProtocolSettings& p = r.config.protocol;
+  std::vector<const RunResult*> runs;
+  for (const auto& run : r.runs)
+    if (run.seed_index == 0) runs.push_back(&run);
+  if (runs.size() < 2) return "";
+  const GateMode mode = p.gate.modes.front();
+  std::ostringstream dat;
+  dat << "alpha";
+  for (const RunResult* run : runs) {
+    std::string title = run->encoder + "/" + run->teacher + "/" + std::to_string(run->pool_size);
+    dat << " \"cov:" << title << "\" \"ta:" << title << "\"";
+  }
+  dat << "\n";
+  for (double alpha : p.alphas) {
+    dat << num(alpha);
+    for (const RunResult* run : runs)
+      for (const auto& o : run->replay.outcomes)
+        if (o.day == p.days && o.mode == mode && o.alpha == alpha)
+          dat << " " << num(100 * o.test.coverage) << " " << (o.test.handled ? num(o.test.ta) : std::string("NaN"));
+    dat << "\n";
+  }
+  const std::size_t n = runs.size();
+  const std::string body = fmt::format(
+      "set multiplot layout 2,1\n"
+      "set key outside right top\n"
+      "set xlabel 'alpha (target teacher agreement)'\n"
+      "set ylabel 'test coverage (%)'\nset yrange [0:105]\nset grid\n"
+      "plot for [i=0:{0}] 'comparison.dat' using 1:(column(2+2*i)) with linespoints lw 2 title "
+      "substr(columnhead(2+2*i),5,100)\n"
+      "set ylabel 'test TA (handled)'\nset yrange [*:*]\n"
+      "plot for [i=0:{0}] 'comparison.dat' using 1:(column(3+2*i)) with linespoints lw 2 title "
+      "substr(columnhead(3+2*i),4,100), x with lines dt 2 lc 'black' title 'TA = alpha'\n"
+      "unset multiplot\n",
+      n - 1);
+  const RenderResult rendered = render_plot(dir / "plots", "comparison", dat.str(), body, 1000, 700, find_gnuplot());
+  std::ostringstream md;
+  md << "### Comparison plot\n\n";
+  if (rendered.svg)
+    md << "![coverage and TA against alpha per encoder / teacher / pool](plots/comparison.svg)\n\n";
+  else
+    md << "**Warning:** gnuplot is not available or failed, so the comparison plot was not rendered; its data and "
+          "script are in `plots/comparison.dat` and `plots/comparison.gp`.\n\n";
+  return md.str();
+}
+
 }  // namespace
 
 void write_results(const ExperimentResult& r, const BuildInfo& build) {
@@ -540,6 +589,7 @@ void write_results(const ExperimentResult& r, const BuildInfo& build) {
   fs::remove_all(dir / "artifacts");
   fs::remove_all(dir / "plots");
   report += write_artifacts(r, dir);
+  report += comparison_plot(r, dir);
   write_file_atomic(dir / "report.md", report);
   write_file_atomic(dir / "manifest.json", manifest(r, build).dump(2) + "\n");
   nlohmann::ordered_json t;
