@@ -1,0 +1,206 @@
+#include "io/embed_command.hpp"
+
+#include <libfccp/csv.h>
+
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "core/encoder/embedding_ops.hpp"
+#include "io/atomic_file.hpp"
+#include "io/npy.hpp"
+
+namespace tracer {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
+        else out.push_back(ch);
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string json_array(const arma::vec& v) {
+  // fmt's "{}" prints the shortest representation that round-trips.
+  return fmt::format("[{}]", fmt::join(v.begin(), v.end(), ", "));
+}
+
+void check_name(const std::string& name) {
+  if (name.empty()) throw std::invalid_argument("embed: output name is empty");
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.';
+    if (!ok)
+      throw std::invalid_argument(fmt::format(
+          "embed: output name '{}' may only contain letters, digits, '-', '_' and '.'", name));
+  }
+  if (name == "." || name == "..") throw std::invalid_argument(fmt::format("embed: bad output name '{}'", name));
+}
+
+/// One split's texts as the encoder sees them.
+struct Encoded {
+  arma::mat features;
+  std::size_t zero_texts = 0;
+};
+
+}  // namespace
+
+TextColumns read_text_columns(const std::filesystem::path& csv, bool pair) {
+  const std::string file = csv.string();
+  if (!std::filesystem::is_regular_file(csv))
+    throw std::runtime_error(fmt::format("'{}': trace table not found", file));
+  TextColumns out;
+  try {
+    io::CSVReader<3, io::trim_chars<>, io::double_quote_escape<',', '"'>> in(file);
+    // Read the header leniently, then say exactly which column is missing.
+    in.read_header(io::ignore_extra_column | io::ignore_missing_column, "id", "text", "text_b");
+    for (const char* column : {"id", "text"})
+      if (!in.has_column(column))
+        throw std::runtime_error(fmt::format("'{}': the header has no '{}' column", file, column));
+    if (pair && !in.has_column("text_b"))
+      throw std::runtime_error(fmt::format(
+          "'{}': pair mode needs a 'text_b' column (the second sentence), the header has none", file));
+    if (!pair && in.has_column("text_b"))
+      throw std::runtime_error(fmt::format(
+          "'{}' has a 'text_b' column (sentence pairs): use pair mode, or the second sentence would be ignored",
+          file));
+    std::string id, text, text_b;
+    while (in.read_row(id, text, text_b)) {
+      out.id.push_back(id);
+      out.text.push_back(text);
+      if (pair) out.text_b.push_back(text_b);
+    }
+  } catch (const io::error::base& e) {
+    // fast-cpp-csv-parser's messages name the file (truncated to 255 chars) and line.
+    throw std::runtime_error(fmt::format("'{}': cannot read trace table: {}", file, e.what()));
+  }
+  if (out.id.empty()) throw std::runtime_error(fmt::format("'{}': the trace table has no rows", file));
+  return out;
+}
+
+EmbedReport run_embed(const EmbedOptions& options) {
+  const auto t_start = Clock::now();
+  validate(options.lsa);
+  check_name(options.name);
+  if (options.out_dir.empty()) throw std::invalid_argument("embed: no output folder given");
+  auto log = [&](const std::string& line) {
+    if (!options.quiet) fmt::print(stderr, "embed: {}\n", line);
+  };
+
+  const TextColumns train = read_text_columns(options.train_csv, options.pair);
+  const TextColumns test = read_text_columns(options.test_csv, options.pair);
+  const std::size_t n_train = train.id.size(), n_test = test.id.size();
+  log(fmt::format("read {} train and {} test rows{}", n_train, n_test, options.pair ? " (sentence pairs)" : ""));
+
+  // Fit on training texts only; in pair mode both sides of every pair.
+  std::vector<std::string> fit_texts = train.text;
+  if (options.pair) fit_texts.insert(fit_texts.end(), train.text_b.begin(), train.text_b.end());
+  LsaEncoder encoder(options.lsa);
+  const auto t_fit = Clock::now();
+  const arma::mat fitted = encoder.fit_transform(fit_texts, options.seed);
+  const double fit_seconds = seconds_since(t_fit);
+  log(fmt::format("fitted LSA on {} texts: vocabulary {}, {} dimensions, explained variance {:.3f}, {:.2f} s",
+                  fit_texts.size(), encoder.vocabulary_size(), encoder.dimension(),
+                  arma::accu(encoder.explained_variance_ratio()), fit_seconds));
+
+  Encoded train_out, test_out;
+  if (options.pair) {
+    // fit_transform's rows are the premises, then the hypotheses; transform()
+    // would give the same bits.
+    const arma::mat u = fitted.rows(0, n_train - 1), v = fitted.rows(n_train, 2 * n_train - 1);
+    train_out.features = pair_features(u, v);
+    train_out.zero_texts = zero_rows(u) + zero_rows(v);
+    const arma::mat ut = encoder.transform(test.text), vt = encoder.transform(test.text_b);
+    test_out.features = pair_features(ut, vt);
+    test_out.zero_texts = zero_rows(ut) + zero_rows(vt);
+  } else {
+    train_out.features = fitted;
+    train_out.zero_texts = zero_rows(fitted);
+    test_out.features = encoder.transform(test.text);
+    test_out.zero_texts = zero_rows(test_out.features);
+  }
+  if (train_out.zero_texts + test_out.zero_texts > 0)
+    log(fmt::format("{} train and {} test texts have no vocabulary term: their embeddings are zero",
+                    train_out.zero_texts, test_out.zero_texts));
+
+  EmbedReport report;
+  report.train_npy = options.out_dir / (options.name + "_train.npy");
+  report.test_npy = options.out_dir / (options.name + "_test.npy");
+  report.manifest = options.out_dir / (options.name + ".json");
+  const std::string train_bytes = npy_bytes(train_out.features, report.train_npy.string());
+  const std::string test_bytes = npy_bytes(test_out.features, report.test_npy.string());
+  write_file_atomic(report.train_npy, train_bytes);
+  write_file_atomic(report.test_npy, test_bytes);
+
+  const LsaOptions& o = options.lsa;
+  const auto split_json = [](const std::filesystem::path& csv, std::size_t rows, const std::filesystem::path& npy,
+                             const std::string& npy_bytes_, std::size_t zero) {
+    return fmt::format(
+        "{{\"csv\": {}, \"csv_sha256\": {}, \"rows\": {}, \"npy\": {}, \"npy_sha256\": {}, "
+        "\"texts_without_vocabulary_terms\": {}}}",
+        json_string(csv.string()), json_string(sha256_file(csv)), rows, json_string(npy.filename().string()),
+        json_string(sha256_hex(npy_bytes_)), zero);
+  };
+  std::string json = "{\n";
+  json += fmt::format("  \"format\": \"tracer-bench embeddings 1\",\n");
+  json += fmt::format("  \"encoder\": \"lsa\",\n");
+  json += fmt::format("  \"name\": {},\n", json_string(options.name));
+  json += fmt::format("  \"seed\": {},\n", options.seed);
+  json += fmt::format("  \"pair\": {},\n", options.pair);
+  if (options.pair) json += "  \"pair_features\": \"[u, v, |u - v|, u * v]\",\n";
+  json += fmt::format("  \"dtype\": \"<f4\",\n  \"columns\": {},\n", train_out.features.n_cols);
+  json += fmt::format(
+      "  \"lsa\": {{\"dimension\": {}, \"ngram_max\": {}, \"min_df\": {}, \"max_features\": {}, "
+      "\"lowercase\": {}, \"join_apostrophes\": {}, \"min_token_length\": {}, \"sublinear_tf\": {}, "
+      "\"idf\": \"ln((1 + n) / (1 + df)) + 1\", \"tfidf_norm\": \"l2\", \"svd\": \"randomized\", "
+      "\"oversampling\": {}, \"power_iterations\": {}, \"output_norm\": \"l2\"}},\n",
+      o.dimension, o.ngram_max, o.min_df, o.max_features, o.lowercase, o.join_apostrophes, o.min_token_length,
+      o.sublinear_tf, o.oversampling, o.power_iterations);
+  json += fmt::format("  \"fit_texts\": {},\n", fit_texts.size());
+  json += fmt::format("  \"vocabulary_size\": {},\n", encoder.vocabulary_size());
+  json += fmt::format("  \"explained_variance_ratio_sum\": {},\n", arma::accu(encoder.explained_variance_ratio()));
+  json += fmt::format("  \"explained_variance_ratio\": {},\n", json_array(encoder.explained_variance_ratio()));
+  json += fmt::format("  \"singular_values\": {},\n", json_array(encoder.singular_values()));
+  json += fmt::format("  \"train\": {},\n",
+                      split_json(options.train_csv, n_train, report.train_npy, train_bytes, train_out.zero_texts));
+  json += fmt::format("  \"test\": {}\n",
+                      split_json(options.test_csv, n_test, report.test_npy, test_bytes, test_out.zero_texts));
+  json += "}\n";
+  write_file_atomic(report.manifest, json);
+
+  report.train_rows = n_train;
+  report.test_rows = n_test;
+  report.vocabulary_size = encoder.vocabulary_size();
+  report.columns = train_out.features.n_cols;
+  report.train_zero_texts = train_out.zero_texts;
+  report.test_zero_texts = test_out.zero_texts;
+  report.fit_seconds = fit_seconds;
+  report.total_seconds = seconds_since(t_start);
+  log(fmt::format("wrote {}, {} and {} ({:.2f} s)", report.train_npy.string(), report.test_npy.string(),
+                  report.manifest.string(), report.total_seconds));
+  return report;
+}
+
+}  // namespace tracer
