@@ -123,7 +123,7 @@ def main():
                    "--models", ",".join(models), "--threads", str(args.threads)]
             out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         for line in out.splitlines()[1:]:
-            name, acc, f1, secs = line.split("\t")
+            name, acc, f1, secs = line.split("\t")[:4]
             ours[name] = (float(acc), float(f1), float(secs))
 
     warnings.filterwarnings("ignore")

@@ -16,13 +16,7 @@ namespace {
 
 constexpr std::uint64_t kShuffleTag = 1;
 
-// scikit-learn's Log loss (sgd_fast.pyx), for margin p and label y in {-1, +1}.
-double log_loss(double p, double y) {
-  const double z = p * y;
-  if (z > 18.0) return std::exp(-z);
-  if (z < -18.0) return -z;
-  return std::log1p(std::exp(-z));
-}
+// scikit-learn's Log loss derivative (sgd_fast.pyx), for margin p and y in {-1, +1}.
 double log_dloss(double p, double y) {
   const double z = p * y;
   if (z > 18.0) return -y * std::exp(-z);
@@ -30,11 +24,13 @@ double log_dloss(double p, double y) {
   return -y / (std::exp(z) + 1.0);
 }
 
-// out[m] = <W[:, m], x> for the k columns of a d x k column-major W.
+// out[m] = <W[:, m], x> for the k columns of a d x k column-major W whose
+// mask[m] is set (others untouched). Eight partial sums in a fixed order.
 TRACER_MULTIVERSION
-void column_dots(const double* __restrict W, std::size_t d, std::size_t k, const double* __restrict x,
-                 double* __restrict out) {
+void column_dots(const double* __restrict W, std::size_t d, std::size_t k, const char* __restrict mask,
+                 const double* __restrict x, double* __restrict out) {
   for (std::size_t m = 0; m < k; ++m) {
+    if (!mask[m]) continue;
     const double* w = W + m * d;
     double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     std::size_t j = 0;
@@ -46,15 +42,60 @@ void column_dots(const double* __restrict W, std::size_t d, std::size_t k, const
   }
 }
 
-// W[:, m] += g[m] x for every m with g[m] != 0 (a rank-1 update).
+// For each masked column: W[:, m] += g[m] x, then out[m] = <W[:, m], x_next>,
+// in one pass over W (the SGD step for one sample fused with the margins of
+// the next; the same operations, in the same order, as rank1_update followed
+// by column_dots, at half the memory traffic).
 TRACER_MULTIVERSION
-void rank1_update(double* __restrict W, std::size_t d, std::size_t k, const double* __restrict x,
-                  const double* __restrict g) {
+void update_then_dots(double* __restrict W, std::size_t d, std::size_t k, const char* __restrict mask,
+                      const double* __restrict x, const double* __restrict g, const double* __restrict x_next,
+                      double* __restrict out) {
   for (std::size_t m = 0; m < k; ++m) {
-    if (g[m] == 0.0) continue;
+    if (!mask[m]) continue;
+    double* w = W + m * d;
+    const double gm = g[m];
+    double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    std::size_t j = 0;
+    for (; j + 8 <= d; j += 8)
+      for (std::size_t l = 0; l < 8; ++l) {
+        w[j + l] = std::fma(gm, x[j + l], w[j + l]);
+        a[l] = std::fma(w[j + l], x_next[j + l], a[l]);
+      }
+    double tail = 0.0;
+    for (; j < d; ++j) {
+      w[j] = std::fma(gm, x[j], w[j]);
+      tail = std::fma(w[j], x_next[j], tail);
+    }
+    out[m] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])) + tail;
+  }
+}
+
+// W[:, m] += g[m] x for every masked column (a rank-1 update).
+TRACER_MULTIVERSION
+void rank1_update(double* __restrict W, std::size_t d, std::size_t k, const char* __restrict mask,
+                  const double* __restrict x, const double* __restrict g) {
+  for (std::size_t m = 0; m < k; ++m) {
+    if (!mask[m]) continue;
     const double gm = g[m];
     double* w = W + m * d;
     for (std::size_t j = 0; j < d; ++j) w[j] = std::fma(gm, x[j], w[j]);
+  }
+}
+
+// scikit-learn's Log loss and its derivative together, sharing one exp.
+inline void log_loss_and_dloss(double p, double y, double& loss, double& dloss) {
+  const double z = p * y;
+  if (z > 18.0) {
+    const double e = std::exp(-z);
+    loss = e;
+    dloss = -y * e;
+  } else if (z < -18.0) {
+    loss = -z;
+    dloss = -y;
+  } else {
+    const double e = std::exp(-z);  // -y / (exp(z) + 1) == -y e / (1 + e)
+    loss = std::log1p(e);
+    dloss = -y * e / (1.0 + e);
   }
 }
 
@@ -157,18 +198,20 @@ void SgdClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_c
     for (int epoch = 0; epoch < params_.max_iter && n_running > 0; ++epoch) {
       rng.shuffle(order);
       std::fill(sumloss.begin(), sumloss.end(), 0.0);
-      for (std::size_t idx : order) {
+      column_dots(Wg, d, k, running.data(), Zt.colptr(order[0]), margin.data());  // unscaled margins
+      for (std::size_t pos = 0; pos < n; ++pos) {
+        const std::size_t idx = order[pos];
         const double* x = Zt.colptr(idx);
         const double* yy = Y.colptr(idx) + m0;
-        column_dots(Wg, d, k, x, margin.data());  // unscaled margins
         const double eta = 1.0 / (alpha * (optimal_init + t - 1.0));
         const double decay = std::max(0.0, 1.0 - eta * alpha);
         for (arma::uword m = 0; m < k; ++m) {
-          if (!running[m]) { g[m] = 0.0; continue; }
+          if (!running[m]) continue;
           const double p = margin[m] * ws[m] + bg[m];
-          sumloss[m] += log_loss(p, yy[m]);
-          const double dl = std::clamp(log_dloss(p, yy[m]), -kMaxDloss, kMaxDloss);
-          const double update = -eta * dl;
+          double loss, dl;
+          log_loss_and_dloss(p, yy[m], loss, dl);
+          sumloss[m] += loss;
+          const double update = -eta * std::clamp(dl, -kMaxDloss, kMaxDloss);
           ws[m] *= decay;
           if (ws[m] < 1e-9) {  // renormalise as scikit-learn's WeightVector
             for (arma::uword j = 0; j < d; ++j) Wg[m * d + j] *= ws[m];
@@ -177,7 +220,10 @@ void SgdClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_c
           g[m] = update / ws[m];
           bg[m] += update;  // intercept_decay = 1 for dense data
         }
-        rank1_update(Wg, d, k, x, g.data());
+        if (pos + 1 < n)
+          update_then_dots(Wg, d, k, running.data(), x, g.data(), Zt.colptr(order[pos + 1]), margin.data());
+        else
+          rank1_update(Wg, d, k, running.data(), x, g.data());
         t += 1.0;
       }
       ++group_epochs[grp];
