@@ -3,7 +3,7 @@
 
 Identical bytes pass. Otherwise the files are compared token by token: text
 must match exactly, integers must match exactly (counts never drift), and
-decimals may differ by at most 1e-9 relative (full-precision CSV values) or by
+decimals may differ by at most 1e-6 relative (full-precision CSV values) or by
 one unit in the last printed place (rounded Markdown values): the only
 expected source of difference between machines is a BLAS kernel summing in a
 different order. Timings and the manifest (which records the git revision) are
@@ -36,7 +36,7 @@ def close(a, b):
     is_int = lambda t: re.fullmatch(r"-?\d+", t) is not None
     if is_int(a) and is_int(b):
         return False
-    if abs(fa - fb) <= 1e-9 * max(abs(fa), abs(fb), 1e-300):
+    if abs(fa - fb) <= 1e-6 * max(abs(fa), abs(fb), 1e-3):
         return True
     decimals = max(len(t.split(".")[1]) if "." in t and "e" not in t.lower() else 0 for t in (a, b))
     return 0 < decimals <= 4 and abs(fa - fb) <= 10 ** (-decimals) * 1.0000001

@@ -34,7 +34,9 @@ TEST(Router, SingleRowRoutingEqualsTheBatchRuleTheGateChecks) {
     const RouteResult r = router.route_row(x.memptr(), d);
     EXPECT_EQ(r.handled, batch.handled[i] == 1) << i;
     EXPECT_EQ(r.score, batch.score[i]) << i;  // bit-identical, not just close
-    if (r.handled) EXPECT_EQ(r.label, batch.prediction[i]) << i;
+    if (r.handled) {
+      EXPECT_EQ(r.label, batch.prediction[i]) << i;
+    }
     handled += r.handled;
   }
   EXPECT_GT(handled, n / 3);
