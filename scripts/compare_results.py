@@ -6,8 +6,8 @@ must match exactly, integers must match exactly (counts never drift), and
 decimals may differ by at most 1e-6 relative (full-precision CSV values) or by
 one unit in the last printed place (rounded Markdown values): the only
 expected source of difference between machines is a BLAS kernel summing in a
-different order. Timings and the manifest (which records the git revision) are
-not compared.
+different order. Timings (timings.json, candidate_timings.csv) and the manifest (which
+records the git revision) are not compared.
 
 usage: compare_results.py COMMITTED_DIR REGENERATED_DIR
 """
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 COMPARED = (".csv", ".md", ".json")
-SKIPPED = {"manifest.json", "timings.json"}
+SKIPPED = {"manifest.json", "timings.json", "candidate_timings.csv"}
 TOKEN = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|[^\d-]+|-", re.IGNORECASE)
 
 

@@ -604,6 +604,16 @@ void write_results(const ExperimentResult& r, const BuildInfo& build) {
   }
   t["candidate_fits"] = fits;
   write_file_atomic(dir / "timings.json", t.dump(2) + "\n");
+  // Fit times per refit as a table too; like timings.json it is kept out of
+  // the files compared across runs (wall time is not reproducible).
+  Csv fit_csv({"encoder", "teacher", "pool_size", "seed_index", "day", "candidate", "trained", "val_macro_f1",
+               "val_accuracy", "selected", "fit_seconds"});
+  for (const auto& run : r.runs)
+    for (const auto& c : run.replay.candidates)
+      fit_csv.row({run.encoder, run.teacher, std::to_string(run.pool_size), std::to_string(run.seed_index),
+                   std::to_string(c.day), c.name, b(c.trained), num(c.val_macro_f1), num(c.val_accuracy),
+                   b(c.selected), fmt::format("{:.3f}", c.fit_seconds)});
+  write_file_atomic(dir / "candidate_timings.csv", fit_csv.text());
 }
 
 }  // namespace tracer
