@@ -162,9 +162,15 @@ RoutingPolicy decide_certified(GateMode mode, const FittedCandidate& best,
   const arma::uvec pooled_teacher = arma::join_cols(t_cal, t_shadow);
   const arma::vec scores = acceptor->score(pooled_probs);
   const arma::uvec agree = agreement(pooled_probs, pooled_teacher);
+  // Thresholds below the coverage floor would be refused anyway, so the walk
+  // starts at the floor: a few unlucky disagreements among the very top scores
+  // can no longer end a fixed-sequence walk before it reaches useful coverage.
+  const std::size_t floor_rows = static_cast<std::size_t>(
+      std::ceil(gate.min_coverage * static_cast<double>(scores.n_elem)));
+  const std::size_t min_rows = std::max(gate.min_accepted, floor_rows);
   const CalibrationResult c = mode == GateMode::kBonferroni
-                                  ? calibrate_bonferroni(scores, agree, alpha, gate.delta, gate.min_accepted)
-                                  : calibrate_fixed_sequence(scores, agree, alpha, gate.delta, gate.min_accepted);
+                                  ? calibrate_bonferroni(scores, agree, alpha, gate.delta, min_rows)
+                                  : calibrate_fixed_sequence(scores, agree, alpha, gate.delta, min_rows);
   if (!c.found) {
     notes.push_back("not certified: " + c.reason_if_not_found);
     return RoutingPolicy{};
