@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <limits>
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 #include <memory>
