@@ -23,41 +23,11 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out.push_back(ch);
-    }
-  }
-  out.push_back('"');
-  return out;
-}
-
 std::string json_array(const arma::vec& v) {
   // fmt's "{}" prints the shortest representation that round-trips.
   return fmt::format("[{}]", fmt::join(v.begin(), v.end(), ", "));
 }
 
-void check_name(const std::string& name) {
-  if (name.empty()) throw std::invalid_argument("embed: output name is empty");
-  for (const char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_' || c == '.';
-    if (!ok)
-      throw std::invalid_argument(fmt::format(
-          "embed: output name '{}' may only contain letters, digits, '-', '_' and '.'", name));
-  }
-  if (name == "." || name == "..") throw std::invalid_argument(fmt::format("embed: bad output name '{}'", name));
-}
 
 /// One split's texts as the encoder sees them.
 struct Encoded {
@@ -103,7 +73,7 @@ TextColumns read_text_columns(const std::filesystem::path& csv, bool pair) {
 EmbedReport run_embed(const EmbedOptions& options) {
   const auto t_start = Clock::now();
   validate(options.lsa);
-  check_name(options.name);
+  check_output_name(options.name);
   if (options.out_dir.empty()) throw std::invalid_argument("embed: no output folder given");
   auto log = [&](const std::string& line) {
     if (!options.quiet) fmt::print(stderr, "embed: {}\n", line);
@@ -160,13 +130,13 @@ EmbedReport run_embed(const EmbedOptions& options) {
     return fmt::format(
         "{{\"csv\": {}, \"csv_sha256\": {}, \"rows\": {}, \"npy\": {}, \"npy_sha256\": {}, "
         "\"texts_without_vocabulary_terms\": {}}}",
-        json_string(csv.string()), json_string(sha256_file(csv)), rows, json_string(npy.filename().string()),
-        json_string(sha256_hex(npy_bytes_)), zero);
+        json_quote(csv.string()), json_quote(sha256_file(csv)), rows, json_quote(npy.filename().string()),
+        json_quote(sha256_hex(npy_bytes_)), zero);
   };
   std::string json = "{\n";
   json += fmt::format("  \"format\": \"tracer-bench embeddings 1\",\n");
   json += fmt::format("  \"encoder\": \"lsa\",\n");
-  json += fmt::format("  \"name\": {},\n", json_string(options.name));
+  json += fmt::format("  \"name\": {},\n", json_quote(options.name));
   json += fmt::format("  \"seed\": {},\n", options.seed);
   json += fmt::format("  \"pair\": {},\n", options.pair);
   if (options.pair) json += "  \"pair_features\": \"[u, v, |u - v|, u * v]\",\n";
@@ -201,6 +171,37 @@ EmbedReport run_embed(const EmbedOptions& options) {
   log(fmt::format("wrote {}, {} and {} ({:.2f} s)", report.train_npy.string(), report.test_npy.string(),
                   report.manifest.string(), report.total_seconds));
   return report;
+}
+
+std::string json_quote(std::string_view s) {
+  std::string out = "\"";
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
+        else out.push_back(ch);
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+void check_output_name(const std::string& name) {
+  if (name.empty()) throw std::invalid_argument("embed: output name is empty");
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.';
+    if (!ok)
+      throw std::invalid_argument(fmt::format(
+          "embed: output name '{}' may only contain letters, digits, '-', '_' and '.'", name));
+  }
+  if (name == "." || name == "..") throw std::invalid_argument(fmt::format("embed: bad output name '{}'", name));
 }
 
 }  // namespace tracer

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/encoder/lsa.hpp"
@@ -57,6 +58,15 @@ struct TextColumns {
 /// pair is false (encoding only the premise would be silently wrong), and
 /// when it has no rows.
 TextColumns read_text_columns(const std::filesystem::path& csv, bool pair);
+
+/// Throws std::invalid_argument unless `name` is a safe output file stem
+/// (letters, digits, '-', '_', '.'; not empty, "." or ".."). Shared by the
+/// LSA and GloVe-SIF embed commands.
+void check_output_name(const std::string& name);
+
+/// `s` as a JSON string literal (quoted and escaped), for the manifests the
+/// embed commands write.
+std::string json_quote(std::string_view s);
 
 /// Runs the whole command. Throws std::invalid_argument for bad options and
 /// std::runtime_error for unreadable/invalid input or failed writes.

