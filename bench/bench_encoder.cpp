@@ -16,7 +16,7 @@
 #include "core/encoder/lsa.hpp"
 #include "core/encoder/randomized_svd.hpp"
 #include "core/rng.hpp"
-#include "io/embed_command.hpp"
+#include "app/embed_command.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "core/artifacts.hpp"
+#include "protocol/artifacts.hpp"
 
 namespace tracer {
 namespace {
@@ -254,10 +254,10 @@ TEST(Artifacts, RefusedPolicyWithoutPredictions) {
 TEST(Artifacts, RejectsMisalignedInput) {
   Hand h;
   h.texts.pop_back();
-  EXPECT_THROW(h.run(nullptr), std::invalid_argument);
+  EXPECT_THROW(h.run(nullptr), InternalError);
   Hand g;
   g.today.prediction[3] = 7;  // outside the 2 label names
-  EXPECT_THROW(g.run(nullptr), std::invalid_argument);
+  EXPECT_THROW(g.run(nullptr), InternalError);
 }
 
 TEST(Artifacts, Deterministic) {

@@ -411,7 +411,7 @@ TEST(ArtifactsWriter, MissingHeldOutDataIsAClearError) {
   try {
     write_artifacts(r, dir);
     FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
+  } catch (const InternalError& e) {
     EXPECT_NE(std::string(e.what()).find("no test embeddings for 'enc'"), std::string::npos) << e.what();
   }
   fs::remove_all(dir);

@@ -13,7 +13,7 @@
 #include "core/encoder/lsa.hpp"
 #include "core/encoder/randomized_svd.hpp"
 #include "io/atomic_file.hpp"
-#include "io/embed_command.hpp"
+#include "app/embed_command.hpp"
 #include "io/npy.hpp"
 
 namespace tracer {

@@ -104,7 +104,7 @@ TEST(Replay, DaysAreCumulativeAndEqual) {
 TEST(Replay, MismatchedDataIsAClearError) {
   ReplayData data = synthetic(100, 50, 3, 1.0, false, 5);
   data.X_test = arma::mat(50, 3, arma::fill::zeros);
-  EXPECT_THROW(run_replay(data, settings(1), 1), std::invalid_argument);
+  EXPECT_THROW(run_replay(data, settings(1), 1), InternalError);
 }
 
 }  // namespace

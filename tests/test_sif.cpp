@@ -18,7 +18,7 @@
 #include "io/atomic_file.hpp"
 #include "io/glove_store.hpp"
 #include "io/npy.hpp"
-#include "io/sif_command.hpp"
+#include "app/sif_command.hpp"
 
 namespace tracer {
 namespace {

@@ -10,15 +10,15 @@ using testing::accuracy;
 using testing::make_blobs;
 using testing::valid_probabilities;
 
-using P = TreeEnsemble::Params;
-const P kDt{.n_estimators = 1, .max_depth = 16, .min_samples_leaf = 2, .max_features = 0.0};
-const P kRf{.n_estimators = 50, .max_depth = 0, .min_samples_leaf = 2, .max_features = -1.0, .bootstrap = true};
-const P kEt{.n_estimators = 50, .max_depth = 0, .min_samples_leaf = 2, .max_features = -1.0, .bootstrap = false,
+using TreeParams = TreeEnsemble::Params;
+const TreeParams kDt{.n_estimators = 1, .max_depth = 16, .min_samples_leaf = 2, .max_features = 0.0};
+const TreeParams kRf{.n_estimators = 50, .max_depth = 0, .min_samples_leaf = 2, .max_features = -1.0, .bootstrap = true};
+const TreeParams kEt{.n_estimators = 50, .max_depth = 0, .min_samples_leaf = 2, .max_features = -1.0, .bootstrap = false,
             .random_thresholds = true};
 
 struct Case {
   const char* name;
-  P params;
+  TreeParams params;
   double min_accuracy;
 };
 
@@ -64,7 +64,7 @@ TEST_P(Trees, IdenticalAtOneAndTwoThreads) {
 
 TEST_P(Trees, FullyGrownTreesFitDistinctPointsExactly) {
   auto ds = make_blobs(300, 6, 6, 0.3, 6);  // heavily overlapping classes, all points distinct
-  P p = GetParam().params;
+  TreeParams p = GetParam().params;
   p.max_depth = 0;
   p.min_samples_leaf = 1;
   p.bootstrap = false;
@@ -75,7 +75,7 @@ TEST_P(Trees, FullyGrownTreesFitDistinctPointsExactly) {
 
 INSTANTIATE_TEST_SUITE_P(Zoo, Trees,
                          ::testing::Values(Case{"dt", kDt, 0.6}, Case{"rf", kRf, 0.85}, Case{"et", kEt, 0.85}),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(Tree, MaxDepthAndLeafSizeAreRespected) {
   auto ds = make_blobs(400, 5, 4, 0.5, 7);

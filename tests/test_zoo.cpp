@@ -74,7 +74,7 @@ TEST_P(EveryModel, RejectsEmptyAndSingleClassSets) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Registry, EveryModel, ::testing::ValuesIn(kOrder),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 TEST(Zoo, UnknownNameListsKnownOnes) {
   try {

@@ -11,15 +11,13 @@
 #include <mutex>
 #include <unistd.h>
 
+#include "app/build_info.hpp"
 #include "io/config.hpp"
-#include "io/embed_command.hpp"
-#include "io/sif_command.hpp"
-#include "io/experiment.hpp"
+#include "app/embed_command.hpp"
+#include "app/sif_command.hpp"
+#include "app/experiment_runner.hpp"
 #include "io/report.hpp"
 
-#ifndef TRACER_VERSION
-#define TRACER_VERSION "dev"
-#endif
 
 extern "C" void openblas_set_num_threads(int);
 
@@ -35,17 +33,6 @@ tracer::ProgressFn make_progress(bool enabled) {
     std::lock_guard lock(mutex);
     std::cerr << "tracer-bench: " << line << "\n";
   };
-}
-
-std::string git_revision() {
-  FILE* pipe = popen("git rev-parse HEAD 2>/dev/null", "r");
-  if (!pipe) return "unknown";
-  char buf[64] = {0};
-  std::string out;
-  while (fgets(buf, sizeof buf, pipe)) out += buf;
-  pclose(pipe);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out.empty() ? "unknown" : out;
 }
 
 int run_command(int argc, char** argv) {
@@ -71,7 +58,7 @@ int run_command(int argc, char** argv) {
   const bool show = !vm.count("quiet") && ::isatty(2);
   auto progress = make_progress(show);
   const tracer::ExperimentResult result = tracer::run_experiment(cfg, progress);
-  tracer::write_results(result, {git_revision(), TRACER_VERSION});
+  tracer::write_results(result, tracer::build_info());
   if (!vm.count("quiet"))
     std::cerr << fmt::format("tracer-bench: wrote {} ({:.1f} s)\n", cfg.output_dir.string(), result.seconds_total);
   return 0;
@@ -149,17 +136,19 @@ int main(int argc, char** argv) {
   } catch (const tracer::ConfigError& e) {
     std::cerr << "tracer-bench: config error: " << e.what() << "\n";
     return 2;
+  } catch (const tracer::UserError& e) {
+    // Config, data or a model that cannot train on these data: the user's to fix.
+    std::cerr << "tracer-bench: error: " << e.what() << "\n";
+    return 2;
   } catch (const po::error& e) {
     std::cerr << "tracer-bench: " << e.what() << " (see --help)\n";
     return 2;
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "tracer-bench: error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::runtime_error& e) {
-    std::cerr << "tracer-bench: error: " << e.what() << "\n";
-    return 2;
+  } catch (const tracer::InternalError& e) {
+    std::cerr << "tracer-bench: internal error (a bug in tracer-bench, please report it): " << e.what() << "\n";
+    return 1;
   } catch (const std::exception& e) {
-    std::cerr << "tracer-bench: internal error: " << e.what() << "\n";
+    // Disk full, out of memory, a library failure: not the input's fault.
+    std::cerr << "tracer-bench: failed: " << e.what() << "\n";
     return 1;
   }
 }

@@ -15,14 +15,9 @@
 #include <string>
 #include <vector>
 
-namespace tracer {
+#include "core/errors.hpp"
 
-/// Thrown when a model cannot be trained on the data given (empty set, a
-/// single class, non-finite features, ...). The message says why.
-class TrainingError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+namespace tracer {
 
 /// Execution resources a fit may use. Results must not depend on n_threads.
 struct FitContext {

@@ -1,4 +1,5 @@
 #include "io/artifacts_writer.hpp"
+#include "core/errors.hpp"
 
 #include <fmt/format.h>
 
@@ -123,7 +124,7 @@ template <class Map>
 const typename Map::mapped_type& need(const Map& m, const std::string& key, const char* what) {
   const auto it = m.find(key);
   if (it == m.end())
-    throw std::runtime_error(fmt::format("artifacts: the experiment result has no {} for '{}'", what, key));
+    throw InternalError(fmt::format("artifacts: the experiment result has no {} for '{}'", what, key));
   return it->second;
 }
 
@@ -471,7 +472,7 @@ std::string artifacts_markdown(const ArtifactSet& s, const ArtifactContext& c, c
 
 std::string write_artifacts(const ExperimentResult& r, const fs::path& out_dir) {
   const ProtocolSettings& p = r.config.protocol;
-  if (p.alphas.empty()) throw std::runtime_error("artifacts: the experiment has no alphas");
+  if (p.alphas.empty()) throw InternalError("artifacts: the experiment has no alphas");
   // The report shows alpha 0.95 (the paper's artifact setting) or, when the
   // sweep lacks it, its highest alpha; at the last day; primary gate mode.
   double shown_alpha = *std::max_element(p.alphas.begin(), p.alphas.end());
@@ -493,7 +494,7 @@ std::string write_artifacts(const ExperimentResult& r, const fs::path& out_dir) 
     if (run.seed_index != 0) continue;  // artifacts describe the primary replay only
     const RunTestData t = run_test_data(r, run);
     if (t.texts.size() != t.X.n_rows || t.teacher.n_elem != t.X.n_rows || (!t.ids.empty() && t.ids.size() != t.X.n_rows))
-      throw std::runtime_error(fmt::format("artifacts: run {} / {} has {} test embedding rows but {} teacher labels, {} "
+      throw InternalError(fmt::format("artifacts: run {} / {} has {} test embedding rows but {} teacher labels, {} "
                                            "texts and {} ids",
                                            run.encoder, run.teacher, t.X.n_rows, t.teacher.n_elem, t.texts.size(),
                                            t.ids.size()));
@@ -504,7 +505,7 @@ std::string write_artifacts(const ExperimentResult& r, const fs::path& out_dir) 
                                 t.teacher,     t.label_names, t.texts, t.ids};
       const std::string stem = artifact_stem(token, gate_mode_name(o.mode), o.day, o.alpha);
       if (!stems.insert(stem).second)
-        throw std::runtime_error(fmt::format(
+        throw InternalError(fmt::format(
             "artifacts: two artifact sets map to the file name '{}.json' (encoder or teacher names that differ "
             "only in characters outside [A-Za-z0-9.-]); rename one",
             stem));

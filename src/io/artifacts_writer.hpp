@@ -18,8 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/artifacts.hpp"
-#include "io/experiment.hpp"
+#include "protocol/artifacts.hpp"
+#include "app/experiment_runner.hpp"
 
 namespace tracer {
 

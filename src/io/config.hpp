@@ -11,15 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "core/errors.hpp"
 #include "protocol/cost.hpp"
 #include "protocol/settings.hpp"
 
 namespace tracer {
-
-class ConfigError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 /// One embedding set: .npy files row-aligned with the train / test tables.
 /// Several files per side are concatenated column-wise (e.g. LSA + GloVe).

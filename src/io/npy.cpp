@@ -1,4 +1,5 @@
 #include "io/npy.hpp"
+#include "core/errors.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -104,7 +105,7 @@ class HeaderParser {
 
  private:
   [[noreturn]] void fail(const std::string& what) const {
-    throw std::runtime_error(fmt::format("'{}': malformed .npy header at offset {}: {} (header: {})", file_,
+    throw DataError(fmt::format("'{}': malformed .npy header at offset {}: {} (header: {})", file_,
                                          pos_, what, s_));
   }
   char peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
@@ -163,9 +164,9 @@ std::size_t item_size(const std::string& descr, std::string_view file) {
   if (descr == "<f4") return 4;
   if (descr == "<f8") return 8;
   if (descr.size() >= 2 && descr[0] == '>')
-    throw std::runtime_error(fmt::format("'{}': dtype '{}' is big-endian; {} (convert with arr.astype('<f4'))",
+    throw DataError(fmt::format("'{}': dtype '{}' is big-endian; {} (convert with arr.astype('<f4'))",
                                          file, descr, kAccepted));
-  throw std::runtime_error(fmt::format("'{}': dtype '{}' is not supported; {}", file, descr, kAccepted));
+  throw DataError(fmt::format("'{}': dtype '{}' is not supported; {}", file, descr, kAccepted));
 }
 
 }  // namespace
@@ -191,7 +192,7 @@ std::string npy_bytes(const arma::mat& X, std::string_view name) {
     for (arma::uword r = 0; r < X.n_rows; ++r)
       for (arma::uword c = 0; c < X.n_cols; ++c)
         if (!std::isfinite(X(r, c)) || std::abs(X(r, c)) > std::numeric_limits<float>::max())
-          throw std::runtime_error(fmt::format("'{}': cannot write value {} at row {}, column {} as float32", name,
+          throw DataError(fmt::format("'{}': cannot write value {} at row {}, column {} as float32", name,
                                                X(r, c), r, c));
   }
   std::string header = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}",
@@ -231,53 +232,53 @@ arma::mat read_npy(const std::filesystem::path& path) {
   try {
     bytes = read_file(path);
   } catch (const std::runtime_error&) {
-    throw std::runtime_error(fmt::format("'{}': cannot open .npy file", path.string()));
+    throw DataError(fmt::format("'{}': cannot open .npy file", path.string()));
   }
   return parse_npy(bytes, path.string());
 }
 
 arma::mat parse_npy(std::string_view bytes, std::string_view file) {
   if (bytes.substr(0, kMagic.size()) != kMagic)
-    throw std::runtime_error(fmt::format("'{}': not a .npy file (bad magic: the file must start with \\x93NUMPY)",
+    throw DataError(fmt::format("'{}': not a .npy file (bad magic: the file must start with \\x93NUMPY)",
                                          file));
   if (bytes.size() < kMagic.size() + 2)
-    throw std::runtime_error(fmt::format("'{}': truncated .npy header: the file ends after {} bytes", file,
+    throw DataError(fmt::format("'{}': truncated .npy header: the file ends after {} bytes", file,
                                          bytes.size()));
   const int major = static_cast<unsigned char>(bytes[6]);
   const int minor = static_cast<unsigned char>(bytes[7]);
   if (!((major == 1 || major == 2 || major == 3) && minor == 0))
-    throw std::runtime_error(fmt::format(
+    throw DataError(fmt::format(
         "'{}': unsupported .npy format version {}.{} (supported: 1.0, 2.0, 3.0)", file, major, minor));
   const std::size_t len_bytes = major == 1 ? 2 : 4;
   const std::size_t preamble = kMagic.size() + 2 + len_bytes;
   if (bytes.size() < preamble)
-    throw std::runtime_error(fmt::format("'{}': truncated .npy header: the file ends after {} bytes", file,
+    throw DataError(fmt::format("'{}': truncated .npy header: the file ends after {} bytes", file,
                                          bytes.size()));
   const std::size_t header_len = major == 1 ? load_le<std::uint16_t>(bytes.data() + 8)
                                             : load_le<std::uint32_t>(bytes.data() + 8);
   if (bytes.size() - preamble < header_len)
-    throw std::runtime_error(fmt::format("'{}': truncated .npy header: it declares {} bytes, the file has {}",
+    throw DataError(fmt::format("'{}': truncated .npy header: it declares {} bytes, the file has {}",
                                          file, header_len, bytes.size() - preamble));
   const std::string_view header_text = bytes.substr(preamble, header_len);
   const auto h = HeaderParser(header_text, file).parse();
 
   const std::size_t item = item_size(h.descr, file);
   if (h.shape.size() != 2)
-    throw std::runtime_error(fmt::format("'{}': array is {}-D with shape {}; expected a 2-D (rows, columns) array",
+    throw DataError(fmt::format("'{}': array is {}-D with shape {}; expected a 2-D (rows, columns) array",
                                          file, h.shape.size(), shape_string(h.shape)));
   const std::uint64_t rows = h.shape[0], cols = h.shape[1];
   const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() / item;
   if ((cols != 0 && rows > limit / cols))
-    throw std::runtime_error(fmt::format("'{}': shape {} is too large", file, shape_string(h.shape)));
+    throw DataError(fmt::format("'{}': shape {} is too large", file, shape_string(h.shape)));
   const std::uint64_t expected = rows * cols * item;
   const std::size_t offset = preamble + header_len;
   const std::uint64_t available = bytes.size() - offset;
   if (available < expected)
-    throw std::runtime_error(fmt::format(
+    throw DataError(fmt::format(
         "'{}': truncated data: expected {} bytes of data for shape {} '{}', file has {}", file, expected,
         shape_string(h.shape), h.descr, available));
   if (available > expected)
-    throw std::runtime_error(fmt::format(
+    throw DataError(fmt::format(
         "'{}': {} bytes of data after the header, but shape {} '{}' needs {} ({} trailing bytes)", file,
         available, shape_string(h.shape), h.descr, expected, available - expected));
 
@@ -302,7 +303,7 @@ arma::mat parse_npy(std::string_view bytes, std::string_view file) {
     for (arma::uword r = 0; r < M.n_rows; ++r)
       for (arma::uword c = 0; c < M.n_cols; ++c)
         if (!std::isfinite(M(r, c)))
-          throw std::runtime_error(fmt::format(
+          throw DataError(fmt::format(
               "'{}': non-finite value {} at row {}, column {} (0-based); embeddings must be finite", file,
               M(r, c), r, c));
   }
@@ -312,7 +313,7 @@ arma::mat parse_npy(std::string_view bytes, std::string_view file) {
 void check_rows(const arma::mat& m, std::size_t expected_rows, const std::filesystem::path& path,
                 std::string_view what) {
   if (m.n_rows != expected_rows)
-    throw std::runtime_error(
+    throw DataError(
         fmt::format("'{}' has {} rows but {} has {}", path.string(), m.n_rows, what, expected_rows));
 }
 

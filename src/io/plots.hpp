@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "io/experiment.hpp"
+#include "app/experiment_runner.hpp"
 
 namespace tracer {
 

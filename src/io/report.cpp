@@ -1,4 +1,5 @@
 #include "io/report.hpp"
+#include "core/errors.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -51,7 +52,7 @@ class Csv {
  public:
   explicit Csv(std::vector<std::string> header) : n_(header.size()) { row(header); }
   void row(const std::vector<std::string>& fields) {
-    if (fields.size() != n_) throw std::logic_error("csv row width mismatch");
+    if (fields.size() != n_) throw InternalError("csv row width mismatch");
     for (std::size_t i = 0; i < fields.size(); ++i) text_ += (i ? "," : "") + csv_field(fields[i]);
     text_ += "\n";
   }
@@ -495,8 +496,10 @@ std::string markdown(const ExperimentResult& r) {
 nlohmann::ordered_json manifest(const ExperimentResult& r, const BuildInfo& build) {
   nlohmann::ordered_json m;
   m["tool"] = "tracer-bench";
-  m["tool_version"] = build.tool_version;
+  m["tool_version"] = build.version;
+  m["git_describe"] = build.git_describe;
   m["git_revision"] = build.git_revision;
+  m["git_dirty"] = build.dirty;
   m["experiment"] = r.config.name;
   m["seed"] = r.config.seed;
   nlohmann::ordered_json seeds = nlohmann::ordered_json::array();

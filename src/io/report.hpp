@@ -11,14 +11,11 @@
 #include <filesystem>
 #include <string>
 
-#include "io/experiment.hpp"
+#include "app/build_info.hpp"
+#include "app/experiment_runner.hpp"
 
 namespace tracer {
 
-struct BuildInfo {
-  std::string git_revision;  ///< "unknown" outside a checkout
-  std::string tool_version;
-};
 
 void write_results(const ExperimentResult& result, const BuildInfo& build);
 

@@ -1,4 +1,5 @@
 #include "io/trace_table.hpp"
+#include "core/errors.hpp"
 
 #include <fmt/format.h>
 #include <libfccp/csv.h>
@@ -10,7 +11,7 @@ namespace tracer {
 
 TraceTable read_trace_table(const std::filesystem::path& csv, const std::string& teacher_column) {
   if (!std::filesystem::is_regular_file(csv))
-    throw std::runtime_error(fmt::format("trace table '{}' does not exist", csv.string()));
+    throw DataError(fmt::format("trace table '{}' does not exist", csv.string()));
   TraceTable t;
   t.path = csv;
   const bool teacher_is_truth = teacher_column == "label";
@@ -18,9 +19,9 @@ TraceTable read_trace_table(const std::filesystem::path& csv, const std::string&
     using Quote = io::double_quote_escape<',', '"'>;
     std::string id, text, label, teacher;
     auto keep = [&](std::size_t line) {
-      if (id.empty()) throw std::runtime_error(fmt::format("'{}' line {}: empty id", csv.string(), line));
+      if (id.empty()) throw DataError(fmt::format("'{}' line {}: empty id", csv.string(), line));
       if (label.empty())
-        throw std::runtime_error(
+        throw DataError(
             fmt::format("'{}' line {}: empty ground-truth label (column 'label')", csv.string(), line));
       t.ids.push_back(id);
       t.texts.push_back(text);
@@ -44,25 +45,25 @@ TraceTable read_trace_table(const std::filesystem::path& csv, const std::string&
     if (dynamic_cast<const io::error::missing_column_in_header*>(&e))
       msg += fmt::format(" (expected columns: id, text, label{})",
                          teacher_is_truth ? "" : ", " + teacher_column);
-    throw std::runtime_error(fmt::format("reading trace table '{}': {}", csv.string(), msg));
+    throw DataError(fmt::format("reading trace table '{}': {}", csv.string(), msg));
   }
-  if (t.ids.empty()) throw std::runtime_error(fmt::format("trace table '{}' has no rows", csv.string()));
+  if (t.ids.empty()) throw DataError(fmt::format("trace table '{}' has no rows", csv.string()));
   return t;
 }
 
 std::vector<std::string> read_labels(const std::filesystem::path& path) {
   std::ifstream in(path);
-  if (!in) throw std::runtime_error(fmt::format("cannot open labels file '{}'", path.string()));
+  if (!in) throw DataError(fmt::format("cannot open labels file '{}'", path.string()));
   std::vector<std::string> labels;
   std::string line;
   std::size_t n = 0;
   while (std::getline(in, line)) {
     ++n;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) throw std::runtime_error(fmt::format("'{}' line {}: empty label", path.string(), n));
+    if (line.empty()) throw DataError(fmt::format("'{}' line {}: empty label", path.string(), n));
     labels.push_back(line);
   }
-  if (labels.size() < 2) throw std::runtime_error(fmt::format("'{}': need at least 2 labels", path.string()));
+  if (labels.size() < 2) throw DataError(fmt::format("'{}': need at least 2 labels", path.string()));
   return labels;
 }
 
@@ -70,7 +71,7 @@ LabelSpace::LabelSpace(std::vector<std::string> canonical) : names_(std::move(ca
   n_canonical_ = names_.size();
   for (std::size_t i = 0; i < names_.size(); ++i) {
     if (!index_.emplace(names_[i], i).second)
-      throw std::runtime_error(fmt::format("label '{}' is listed twice in the label set", names_[i]));
+      throw DataError(fmt::format("label '{}' is listed twice in the label set", names_[i]));
   }
 }
 
@@ -78,7 +79,7 @@ arma::uword LabelSpace::truth_index(const std::string& label, const std::filesys
                                     std::size_t row) const {
   auto it = index_.find(label);
   if (it == index_.end() || it->second >= n_canonical_)
-    throw std::runtime_error(fmt::format("'{}' row {}: ground-truth label '{}' is not in the label set",
+    throw DataError(fmt::format("'{}' row {}: ground-truth label '{}' is not in the label set",
                                          file.string(), row, label));
   return it->second;
 }

@@ -1,4 +1,5 @@
 #include "protocol/cost.hpp"
+#include "core/errors.hpp"
 
 #include <stdexcept>
 
@@ -6,7 +7,7 @@ namespace tracer {
 
 CostProjection project_cost(const CostModel& m, double coverage) {
   if (!(coverage >= 0.0 && coverage <= 1.0))
-    throw std::invalid_argument("project_cost: coverage must be in [0, 1]");
+    throw InternalError("project_cost: coverage must be in [0, 1]");
   CostProjection p;
   p.usd_per_call = (m.input_tokens_per_call * m.usd_per_million_input +
                     m.output_tokens_per_call * m.usd_per_million_output) / 1e6;

@@ -83,7 +83,8 @@ FittedCandidate fit_candidate(const ReplayData& data, const DaySplit& split, con
     if (!out.probs_val.is_finite() || !out.probs_test.is_finite())
       throw TrainingError("non-finite probabilities");
     out.record.trained = true;
-  } catch (const std::exception& e) {  // reported per candidate, never silently skipped
+  } catch (const TrainingError& e) {  // a data reason: reported per candidate, never silently skipped
+    // Anything else (a bug, out of memory) propagates and stops the run.
     out.record.trained = false;
     out.record.error = e.what();
     out.probs_val.reset(); out.probs_cal.reset(); out.probs_shadow.reset(); out.probs_test.reset();
@@ -233,13 +234,13 @@ DayOutcome decide_day(const ReplayData& data, const DaySplit& split, const Fitte
 
 void check_data(const ReplayData& d) {
   if (d.X_train.n_rows != d.teacher_train.n_elem || d.X_train.n_rows != d.truth_train.n_elem)
-    throw std::invalid_argument("replay: training embeddings and labels differ in length");
+    throw InternalError("replay: training embeddings and labels differ in length");
   if (d.X_test.n_rows != d.teacher_test.n_elem || d.X_test.n_rows != d.truth_test.n_elem)
-    throw std::invalid_argument("replay: test embeddings and labels differ in length");
+    throw InternalError("replay: test embeddings and labels differ in length");
   if (d.X_train.n_cols != d.X_test.n_cols)
-    throw std::invalid_argument(fmt::format("replay: train embeddings are {}-d but test embeddings are {}-d",
+    throw InternalError(fmt::format("replay: train embeddings are {}-d but test embeddings are {}-d",
                                             d.X_train.n_cols, d.X_test.n_cols));
-  if (d.X_test.n_rows == 0) throw std::invalid_argument("replay: empty test set");
+  if (d.X_test.n_rows == 0) throw DataError("replay: the test split is empty");
 }
 
 }  // namespace
@@ -249,7 +250,8 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
   check_data(data);
   const auto t_start = Clock::now();
   const std::size_t n = data.X_train.n_rows;
-  if (s.days == 0 || n < s.days) throw std::invalid_argument("replay: fewer traces than days");
+  if (s.days == 0 || n < s.days)
+    throw DataError(fmt::format("replay: {} traces cannot be cut into [protocol] days = {} days", n, s.days));
   ReplayResult result;
   result.teacher_test_accuracy = accuracy(data.teacher_test, data.truth_test);
   result.teacher_train_accuracy = accuracy(data.teacher_train, data.truth_train);
@@ -291,7 +293,7 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
         baseline.holdout = parts[1];
         baseline.probs_holdout = serving_probabilities(*model, data.X_train.rows(parts[1]));
         baseline.probs_test = serving_probabilities(*model, data.X_test);
-      } catch (const std::exception& e) {
+      } catch (const TrainingError& e) {
         baseline.error = e.what();
       }
       return;

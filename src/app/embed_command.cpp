@@ -1,4 +1,5 @@
-#include "io/embed_command.hpp"
+#include "app/embed_command.hpp"
+#include "core/errors.hpp"
 
 #include <libfccp/csv.h>
 
@@ -40,7 +41,7 @@ struct Encoded {
 TextColumns read_text_columns(const std::filesystem::path& csv, bool pair) {
   const std::string file = csv.string();
   if (!std::filesystem::is_regular_file(csv))
-    throw std::runtime_error(fmt::format("'{}': trace table not found", file));
+    throw DataError(fmt::format("'{}': trace table not found", file));
   TextColumns out;
   try {
     io::CSVReader<3, io::trim_chars<>, io::double_quote_escape<',', '"'>> in(file);
@@ -48,12 +49,12 @@ TextColumns read_text_columns(const std::filesystem::path& csv, bool pair) {
     in.read_header(io::ignore_extra_column | io::ignore_missing_column, "id", "text", "text_b");
     for (const char* column : {"id", "text"})
       if (!in.has_column(column))
-        throw std::runtime_error(fmt::format("'{}': the header has no '{}' column", file, column));
+        throw DataError(fmt::format("'{}': the header has no '{}' column", file, column));
     if (pair && !in.has_column("text_b"))
-      throw std::runtime_error(fmt::format(
+      throw DataError(fmt::format(
           "'{}': pair mode needs a 'text_b' column (the second sentence), the header has none", file));
     if (!pair && in.has_column("text_b"))
-      throw std::runtime_error(fmt::format(
+      throw DataError(fmt::format(
           "'{}' has a 'text_b' column (sentence pairs): use pair mode, or the second sentence would be ignored",
           file));
     std::string id, text, text_b;
@@ -64,9 +65,9 @@ TextColumns read_text_columns(const std::filesystem::path& csv, bool pair) {
     }
   } catch (const io::error::base& e) {
     // fast-cpp-csv-parser's messages name the file (truncated to 255 chars) and line.
-    throw std::runtime_error(fmt::format("'{}': cannot read trace table: {}", file, e.what()));
+    throw DataError(fmt::format("'{}': cannot read trace table: {}", file, e.what()));
   }
-  if (out.id.empty()) throw std::runtime_error(fmt::format("'{}': the trace table has no rows", file));
+  if (out.id.empty()) throw DataError(fmt::format("'{}': the trace table has no rows", file));
   return out;
 }
 
@@ -74,7 +75,7 @@ EmbedReport run_embed(const EmbedOptions& options) {
   const auto t_start = Clock::now();
   validate(options.lsa);
   check_output_name(options.name);
-  if (options.out_dir.empty()) throw std::invalid_argument("embed: no output folder given");
+  if (options.out_dir.empty()) throw ConfigError("embed: no output folder given");
   auto log = [&](const std::string& line) {
     if (!options.quiet) fmt::print(stderr, "embed: {}\n", line);
   };
@@ -193,15 +194,15 @@ std::string json_quote(std::string_view s) {
 }
 
 void check_output_name(const std::string& name) {
-  if (name.empty()) throw std::invalid_argument("embed: output name is empty");
+  if (name.empty()) throw ConfigError("embed: output name is empty");
   for (const char c : name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
                     c == '_' || c == '.';
     if (!ok)
-      throw std::invalid_argument(fmt::format(
+      throw ConfigError(fmt::format(
           "embed: output name '{}' may only contain letters, digits, '-', '_' and '.'", name));
   }
-  if (name == "." || name == "..") throw std::invalid_argument(fmt::format("embed: bad output name '{}'", name));
+  if (name == "." || name == "..") throw ConfigError(fmt::format("embed: bad output name '{}'", name));
 }
 
 }  // namespace tracer

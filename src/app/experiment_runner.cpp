@@ -1,4 +1,5 @@
-#include "io/experiment.hpp"
+#include "app/experiment_runner.hpp"
+#include "core/errors.hpp"
 
 #include <chrono>
 #include <fmt/format.h>
@@ -40,7 +41,7 @@ LoadedTeacher load_teacher(const ExperimentConfig& cfg, const std::vector<std::s
       truth[i] = space.truth_index(tab.truth[i], tab.path, i + 1);
       if (tab.teacher[i].empty()) {
         if (spec.rows == "all")
-          throw std::runtime_error(fmt::format(
+          throw DataError(fmt::format(
               "'{}' row {} (id {}): teacher '{}' (column '{}') has no label for this trace; set rows = "
               "\"labelled\" for a teacher that labels only some rows",
               tab.path.string(), i + 1, tab.ids[i], spec.name, spec.column));
@@ -75,7 +76,7 @@ LoadedTeacher load_teacher(const ExperimentConfig& cfg, const std::vector<std::s
     t.test_rows = labelled_test;
   }
   if (t.trace_rows.empty() || t.test_rows.empty())
-    throw std::runtime_error(fmt::format("teacher '{}' (column '{}') leaves no traces or no test rows", spec.name,
+    throw DataError(fmt::format("teacher '{}' (column '{}') leaves no traces or no test rows", spec.name,
                                          spec.column));
   auto gather = [&](const std::vector<RowRef>& rows, arma::uvec& teacher, arma::uvec& truth) {
     teacher.set_size(rows.size());
@@ -153,7 +154,7 @@ ExperimentResult run_experiment(const ExperimentConfig& cfg, const ProgressFn& p
       check_rows(B, test_table.ids.size(), enc.test[f],
                  fmt::format("the trace table '{}'", cfg.test_table.string()));
       if (A.n_cols != B.n_cols)
-        throw std::runtime_error(fmt::format("encoder '{}': '{}' is {}-d but '{}' is {}-d", enc.name,
+        throw DataError(fmt::format("encoder '{}': '{}' is {}-d but '{}' is {}-d", enc.name,
                                              enc.train[f].string(), A.n_cols, enc.test[f].string(), B.n_cols));
       X_train_all = f == 0 ? A : arma::join_rows(X_train_all, A);
       X_test_all = f == 0 ? B : arma::join_rows(X_test_all, B);
@@ -176,7 +177,7 @@ ExperimentResult run_experiment(const ExperimentConfig& cfg, const ProgressFn& p
       if (pools.empty()) pools.push_back(X_pool.n_rows);
       for (std::size_t pool : pools) {
         if (pool > X_pool.n_rows)
-          throw std::runtime_error(fmt::format("[protocol] pool_sizes asks for {} traces but teacher '{}' has {}",
+          throw DataError(fmt::format("[protocol] pool_sizes asks for {} traces but teacher '{}' has {}",
                                                pool, t.summary.spec.name, X_pool.n_rows));
         // A smaller pool is a seeded subsample stratified by teacher label.
         const arma::uvec rows = pool < X_pool.n_rows

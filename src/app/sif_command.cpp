@@ -1,4 +1,5 @@
-#include "io/sif_command.hpp"
+#include "app/sif_command.hpp"
+#include "core/errors.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -10,7 +11,7 @@
 
 #include "core/encoder/embedding_ops.hpp"
 #include "io/atomic_file.hpp"
-#include "io/embed_command.hpp"
+#include "app/embed_command.hpp"
 #include "io/glove_store.hpp"
 #include "io/npy.hpp"
 
@@ -46,10 +47,10 @@ arma::mat finish(arma::mat u, arma::mat v, bool pair, bool l2) {
 SifEmbedReport run_sif_embed(const SifEmbedOptions& options) {
   const auto t_start = Clock::now();
   check_output_name(options.name);
-  if (options.out_dir.empty()) throw std::invalid_argument("embed: no output folder given");
+  if (options.out_dir.empty()) throw ConfigError("embed: no output folder given");
   if (options.word_vectors.empty())
-    throw std::invalid_argument("embed: glove-sif needs the word-vector file (data_scripts/fetch_glove.sh makes it)");
-  if (!(options.sif.a > 0.0)) throw std::invalid_argument(fmt::format("embed: SIF a must be > 0, got {}", options.sif.a));
+    throw ConfigError("embed: glove-sif needs the word-vector file (data_scripts/fetch_glove.sh makes it)");
+  if (!(options.sif.a > 0.0)) throw ConfigError(fmt::format("embed: SIF a must be > 0, got {}", options.sif.a));
   auto log = [&](const std::string& line) {
     if (!options.quiet) fmt::print(stderr, "embed: {}\n", line);
   };

@@ -1,4 +1,5 @@
-#include "core/artifacts.hpp"
+#include "protocol/artifacts.hpp"
+#include "core/errors.hpp"
 
 #include <fmt/format.h>
 
@@ -46,7 +47,7 @@ namespace {
 
 void check_input(const ArtifactInput& in) {
   const std::size_t n = in.embeddings.n_rows;
-  const auto fail = [](const std::string& what) { throw std::invalid_argument("compute_artifacts: " + what); };
+  const auto fail = [](const std::string& what) { throw InternalError("compute_artifacts: " + what); };
   if (in.teacher.n_elem != n || in.texts.size() != n)
     fail(fmt::format("{} embedding rows but {} teacher labels and {} texts", n, in.teacher.n_elem, in.texts.size()));
   const RoutingDecision& d = in.decision;
