@@ -5,7 +5,7 @@ PACKAGES=(
   cmake g++ make pkg-config git python3
   libarmadillo-dev libopenblas-dev liblapack-dev   # linear algebra on OpenBLAS/LAPACK
   libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libssl-dev
-  libboost-program-options-dev libboost-math-dev libfccp-dev
+  libboost-program-options-dev libboost-math-dev libfccp-dev libcsv-dev
   libgtest-dev googletest libbenchmark-dev
   gnuplot-nox                                       # report plots (optional at run time)
 )

@@ -1,17 +1,10 @@
 #pragma once
-// What this binary was built from; recorded in every manifest.
-#include <string>
+// This binary's provenance, generated at build time by cmake/version.cmake.
+#include "io/provenance.hpp"
 
 namespace tracer {
 
-struct BuildInfo {
-  std::string version;       ///< CMake project version, e.g. "0.2.0"
-  std::string git_describe;  ///< `git describe --always --tags --long` at build time, "unknown" outside a checkout
-  std::string git_revision;  ///< full commit hash, "unknown" outside a checkout
-  bool dirty = false;        ///< tracked files differed from the commit at build time
-};
-
-/// Defined in the build-time generated build_info.cpp (cmake/version.cmake).
+/// Defined in the generated build_info.cpp.
 BuildInfo build_info();
 
 }  // namespace tracer

@@ -1,4 +1,5 @@
 #include "app/experiment_runner.hpp"
+
 #include "core/errors.hpp"
 
 #include <chrono>
@@ -7,7 +8,10 @@
 #include "core/rng.hpp"
 #include "core/split.hpp"
 #include "io/atomic_file.hpp"
+#include "io/format.hpp"
 #include "io/npy.hpp"
+#include "io/trace_table.hpp"
+#include "protocol/analysis.hpp"
 
 namespace tracer {
 namespace {
@@ -31,7 +35,7 @@ LoadedTeacher load_teacher(const ExperimentConfig& cfg, const std::vector<std::s
   const TraceTable test = read_trace_table(cfg.test_table, spec.column);
   LabelSpace space(labels);
   LoadedTeacher t;
-  t.summary.spec = spec;
+  t.summary.spec = {spec.name, spec.column, spec.rows, spec.test_fraction};
   // Map every row once: truth must be canonical; teacher labels are kept as said.
   auto map = [&](const TraceTable& tab, bool is_test, std::vector<RowRef>& labelled, arma::uvec& teacher,
                  arma::uvec& truth) {
@@ -106,17 +110,53 @@ arma::mat gather_rows(const arma::mat& X_train, const arma::mat& X_test, const s
   return X;
 }
 
+
+struct LoadedEncoder {
+  arma::mat X_train_all, X_test_all;
+};
+
 }  // namespace
 
-ExperimentResult run_experiment(const ExperimentConfig& cfg, const ProgressFn& progress) {
-  using Clock = std::chrono::steady_clock;
-  const auto t0 = Clock::now();
-  ExperimentResult out;
-  out.config = cfg;
-  out.labels = read_labels(cfg.labels_file);
+struct Experiment::Data {
+  ExperimentConfig cfg;
+  ExperimentInfo info;
+  std::vector<TeacherSummary> teachers;
+  std::vector<LoadedTeacher> loaded;
+  std::vector<LoadedEncoder> encoders;
+  std::vector<std::vector<std::shared_ptr<const TestView>>> views;  ///< [encoder][teacher]
+  std::vector<WorkUnit> units;
+  std::string config_sha256;
+};
+
+std::string WorkUnit::file_name() const { return fmt::format("{:05d}-{}.unit", index, file_token(id)); }
+
+std::string results_config_sha256(const ExperimentConfig& cfg) {
+  ExperimentConfig c = cfg;
+  c.output_dir.clear();
+  c.protocol.threads = 0;
+  return sha256_hex(config_to_toml(c));
+}
+
+Experiment::Experiment(const ExperimentConfig& cfg, const ProgressFn& progress) : data_(std::make_unique<Data>()) {
+  Data& d = *data_;
+  d.cfg = cfg;
+  d.config_sha256 = results_config_sha256(cfg);
+  ExperimentInfo& info = d.info;
+  info.name = cfg.name;
+  info.description = cfg.description;
+  info.config_file_name = cfg.config_file.filename().generic_string();
+  info.seed = cfg.seed;
+  info.n_seeds = cfg.n_seeds;
+  info.paper_reference = cfg.paper_reference;
+  info.zoo_trees = cfg.zoo_trees;
+  info.pool_sizes_swept = !cfg.pool_sizes.empty();
+  info.protocol = cfg.protocol;
+  info.cost = cfg.cost;
+  info.resolved_config_toml = config_to_toml(cfg);
+  info.labels = read_labels(cfg.labels_file);
   auto rel = [&](const std::filesystem::path& p) { return p.lexically_relative(cfg.base_dir).generic_string(); };
   auto hash = [&](const std::string& role, const std::filesystem::path& p) {
-    out.inputs.push_back({role, rel(p), sha256_file(p)});
+    info.inputs.push_back({role, rel(p), sha256_file(p)});
   };
   hash("train_table", cfg.train_table);
   hash("test_table", cfg.test_table);
@@ -124,26 +164,17 @@ ExperimentResult run_experiment(const ExperimentConfig& cfg, const ProgressFn& p
 
   const TraceTable train_table = read_trace_table(cfg.train_table, "label");
   const TraceTable test_table = read_trace_table(cfg.test_table, "label");
-  out.test_texts = test_table.texts;
-  out.test_ids = test_table.ids;
 
-  std::vector<LoadedTeacher> teachers;
   for (std::size_t ti = 0; ti < cfg.teachers.size(); ++ti) {
     const TeacherSpec& spec = cfg.teachers[ti];
     if (progress) progress("loading teacher " + spec.name);
-    teachers.push_back(load_teacher(cfg, out.labels, spec, ti));
-    const LoadedTeacher& t = teachers.back();
-    out.teachers.push_back(t.summary);
-    if (t.test_rows.size() == test_table.ids.size()) {  // the canonical test set
-      out.test_teacher[spec.name] = t.test;
-      out.test_truth = t.truth_test;
-    }
-    out.label_names[spec.name] = t.label_names;
+    d.loaded.push_back(load_teacher(cfg, info.labels, spec, ti));
+    d.teachers.push_back(d.loaded.back().summary);
   }
 
   for (const auto& enc : cfg.encoders) {
     if (progress) progress("loading embeddings " + enc.name);
-    arma::mat X_train_all, X_test_all;
+    LoadedEncoder le;
     for (std::size_t f = 0; f < enc.train.size(); ++f) {
       hash("embeddings:" + enc.name + ":train", enc.train[f]);
       hash("embeddings:" + enc.name + ":test", enc.test[f]);
@@ -155,14 +186,13 @@ ExperimentResult run_experiment(const ExperimentConfig& cfg, const ProgressFn& p
                  fmt::format("the trace table '{}'", cfg.test_table.string()));
       if (A.n_cols != B.n_cols)
         throw DataError(fmt::format("encoder '{}': '{}' is {}-d but '{}' is {}-d", enc.name,
-                                             enc.train[f].string(), A.n_cols, enc.test[f].string(), B.n_cols));
-      X_train_all = f == 0 ? A : arma::join_rows(X_train_all, A);
-      X_test_all = f == 0 ? B : arma::join_rows(X_test_all, B);
+                                    enc.train[f].string(), A.n_cols, enc.test[f].string(), B.n_cols));
+      le.X_train_all = f == 0 ? A : arma::join_rows(le.X_train_all, A);
+      le.X_test_all = f == 0 ? B : arma::join_rows(le.X_test_all, B);
     }
-    out.embedding_dims[enc.name] = X_train_all.n_cols;
-    out.test_embeddings[enc.name] = X_test_all;
-    for (std::size_t ti = 0; ti < teachers.size(); ++ti) {
-      const LoadedTeacher& t = teachers[ti];
+    info.encoders.push_back({enc.name, le.X_train_all.n_cols});
+    std::vector<std::shared_ptr<const TestView>> views;
+    for (const LoadedTeacher& t : d.loaded) {
       auto view = std::make_shared<TestView>();
       for (const RowRef& r : t.test_rows) {
         view->ids.push_back(r.from_test ? test_table.ids[r.row] : train_table.ids[r.row]);
@@ -171,41 +201,97 @@ ExperimentResult run_experiment(const ExperimentConfig& cfg, const ProgressFn& p
       view->teacher = t.test;
       view->truth = t.truth_test;
       view->label_names = t.label_names;
-      view->X = gather_rows(X_train_all, X_test_all, t.test_rows);
-      const arma::mat X_pool = gather_rows(X_train_all, X_test_all, t.trace_rows);
+      view->X = gather_rows(le.X_train_all, le.X_test_all, t.test_rows);
+      views.push_back(std::move(view));
+    }
+    d.views.push_back(std::move(views));
+    d.encoders.push_back(std::move(le));
+  }
+
+  // Units in run order: encoder-major, then teacher, pool, seed.
+  for (std::size_t ei = 0; ei < cfg.encoders.size(); ++ei)
+    for (std::size_t ti = 0; ti < d.loaded.size(); ++ti) {
+      const LoadedTeacher& t = d.loaded[ti];
       std::vector<std::size_t> pools = cfg.pool_sizes;
-      if (pools.empty()) pools.push_back(X_pool.n_rows);
+      const bool whole = pools.empty();
+      if (whole) pools.push_back(t.trace_rows.size());
       for (std::size_t pool : pools) {
-        if (pool > X_pool.n_rows)
-          throw DataError(fmt::format("[protocol] pool_sizes asks for {} traces but teacher '{}' has {}",
-                                               pool, t.summary.spec.name, X_pool.n_rows));
-        // A smaller pool is a seeded subsample stratified by teacher label.
-        const arma::uvec rows = pool < X_pool.n_rows
-                                    ? stratified_subsample(t.train, pool, derive_seed(cfg.seed, {stream::kSplit, 9000 + pool}))
-                                    : arma::regspace<arma::uvec>(0, X_pool.n_rows - 1);
-        ReplayData data{X_pool.rows(rows), t.train.elem(rows), t.truth_train.elem(rows), view->X, t.test,
-                        t.truth_test, t.summary.n_classes};
+        if (pool > t.trace_rows.size())
+          throw ConfigError(fmt::format("'{}': [protocol] pool_sizes asks for {} traces but teacher '{}' has {}",
+                                        cfg.config_file.string(), pool, t.summary.spec.name, t.trace_rows.size()));
         for (std::size_t s = 0; s < cfg.n_seeds; ++s) {
-          RunResult run;
-          run.encoder = enc.name;
-          run.teacher = t.summary.spec.name;
-          run.seed_index = s;
-          run.seed = cfg.n_seeds == 1 ? cfg.seed : derive_seed(cfg.seed, {stream::kReplay, s});
-          run.pool_size = rows.n_elem;
-          run.n_classes = t.summary.n_classes;
-          run.test = view;
-          const std::string prefix = fmt::format("[{} / {} / {} traces / seed {}] ", enc.name,
-                                                 t.summary.spec.name, rows.n_elem, s);
-          run.replay = run_replay(data, cfg.protocol, run.seed,
-                                  progress ? ProgressFn([&](const std::string& m) { progress(prefix + m); })
-                                           : ProgressFn());
-          out.runs.push_back(std::move(run));
+          WorkUnit u;
+          u.index = d.units.size();
+          u.id = fmt::format("enc={}/teacher={}/pool={}/seed={}", cfg.encoders[ei].name, t.summary.spec.name,
+                             whole ? std::string("all") : std::to_string(pool), s);
+          u.encoder = ei;
+          u.teacher = ti;
+          u.pool_size = pool;
+          u.seed_index = s;
+          u.seed = cfg.n_seeds == 1 ? cfg.seed : derive_seed(cfg.seed, {stream::kReplay, s});
+          u.cost = static_cast<double>(pool) * static_cast<double>(info.encoders[ei].dimension) *
+                   static_cast<double>(cfg.protocol.candidates.size()) * 1e-6;
+          d.units.push_back(std::move(u));
         }
       }
     }
+}
+
+Experiment::~Experiment() = default;
+
+const ExperimentConfig& Experiment::config() const { return data_->cfg; }
+const std::vector<WorkUnit>& Experiment::units() const { return data_->units; }
+
+RunResult Experiment::run_unit(const WorkUnit& u, const ProgressFn& progress) const {
+  const Data& d = *data_;
+  const LoadedTeacher& t = d.loaded.at(u.teacher);
+  const LoadedEncoder& le = d.encoders.at(u.encoder);
+  const std::shared_ptr<const TestView>& view = d.views.at(u.encoder).at(u.teacher);
+  const arma::mat X_pool = gather_rows(le.X_train_all, le.X_test_all, t.trace_rows);
+  // A smaller pool is a seeded subsample stratified by teacher label.
+  const arma::uvec rows =
+      u.pool_size < X_pool.n_rows
+          ? stratified_subsample(t.train, u.pool_size, derive_seed(d.cfg.seed, {stream::kSplit, 9000 + u.pool_size}))
+          : arma::regspace<arma::uvec>(0, X_pool.n_rows - 1);
+  const ReplayData data{X_pool.rows(rows), t.train.elem(rows), t.truth_train.elem(rows), view->X, t.test,
+                        t.truth_test,      t.summary.n_classes};
+  RunResult run;
+  run.encoder = d.cfg.encoders.at(u.encoder).name;
+  run.teacher = t.summary.spec.name;
+  run.seed_index = u.seed_index;
+  run.seed = u.seed;
+  run.pool_size = rows.n_elem;
+  run.n_classes = t.summary.n_classes;
+  run.test = view;
+  const std::string prefix =
+      fmt::format("[{} / {} / {} traces / seed {}] ", run.encoder, run.teacher, rows.n_elem, u.seed_index);
+  run.replay = run_replay(data, d.cfg.protocol, run.seed,
+                          progress ? ProgressFn([&](const std::string& m) { progress(prefix + m); }) : ProgressFn());
+  return run;
+}
+
+UnitIdentity Experiment::identity(const WorkUnit& u, const BuildInfo& build) const {
+  return {build.version, data_->config_sha256, data_->info.inputs, u.id, u.index, data_->units.size()};
+}
+
+ExperimentResults Experiment::assemble(std::vector<RunResult> runs, double seconds_total) const {
+  const Data& d = *data_;
+  TRACER_CHECK(runs.size() == d.units.size(), "one run per unit");
+  ExperimentResults r;
+  r.info = d.info;
+  r.teachers = d.teachers;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const WorkUnit& u = d.units[i];
+    RunResult& run = runs[i];
+    if (run.encoder != d.cfg.encoders.at(u.encoder).name || run.teacher != d.loaded.at(u.teacher).summary.spec.name ||
+        run.seed_index != u.seed_index || run.seed != u.seed)
+      throw InternalError(fmt::format("unit {} ({}) holds the run of another unit", u.index, u.id));
+    run.test = d.views.at(u.encoder).at(u.teacher);
   }
-  out.seconds_total = std::chrono::duration<double>(Clock::now() - t0).count();
-  return out;
+  r.runs = std::move(runs);
+  r.seconds_total = seconds_total;
+  analyse_experiment(r);
+  return r;
 }
 
 }  // namespace tracer

@@ -8,15 +8,13 @@
 #include <fmt/format.h>
 
 #include <iostream>
-#include <mutex>
+#include <optional>
 #include <unistd.h>
 
-#include "app/build_info.hpp"
-#include "io/config.hpp"
 #include "app/embed_command.hpp"
+#include "app/experiment_commands.hpp"
 #include "app/sif_command.hpp"
-#include "app/experiment_runner.hpp"
-#include "io/report.hpp"
+#include "io/config.hpp"
 
 
 extern "C" void openblas_set_num_threads(int);
@@ -25,43 +23,82 @@ namespace po = boost::program_options;
 
 namespace {
 
-/// Progress lines on stderr, only for a terminal and without --quiet.
-tracer::ProgressFn make_progress(bool enabled) {
-  if (!enabled) return {};
-  static std::mutex mutex;
-  return [](const std::string& line) {
-    std::lock_guard lock(mutex);
-    std::cerr << "tracer-bench: " << line << "\n";
-  };
-}
+constexpr const char* kUsage =
+    "usage:\n"
+    "  tracer-bench EXP.toml [--threads N] [--output DIR] [--quiet]      run the experiment\n"
+    "  tracer-bench plan EXP.toml [--format tsv|json]                   list its work units\n"
+    "  tracer-bench run EXP.toml --work DIR [--shard I/N] [--units LIST] compute units into DIR\n"
+    "  tracer-bench merge EXP.toml --work DIR [--output DIR]            write the results from DIR\n"
+    "  tracer-bench verify EXP.toml --work DIR --sample K --sample-seed S  re-run K units, compare\n"
+    "  tracer-bench embed --help                                        offline encoders\n"
+    "Exit codes: 0 success, 1 internal error, 2 bad input (config, data, arguments).\n";
 
-int run_command(int argc, char** argv) {
-  po::options_description opts("tracer-bench <experiment.toml> [options]");
+struct ParsedArgs {
+  tracer::ExperimentConfig cfg;
+  tracer::CommandOptions opt;
+  po::variables_map vm;
+};
+
+/// Options shared by the experiment commands, plus `extra`. Returns nullopt
+/// after printing help.
+std::optional<ParsedArgs> parse_experiment_args(int argc, char** argv, const std::string& title,
+                                                const po::options_description& extra) {
+  po::options_description opts(title);
   std::string config;
   int threads = -1;
   opts.add_options()("help,h", "show this help")("quiet,q", "no progress output")(
       "threads", po::value<int>(&threads), "worker threads (0 = all cores; overrides [experiment] threads)")(
       "output", po::value<std::string>(), "output folder (overrides [experiment] output_dir)")(
       "config", po::value<std::string>(&config), "experiment TOML file");
+  opts.add(extra);
   po::positional_options_description pos;
   pos.add("config", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(argc, argv).options(opts).positional(pos).run(), vm);
-  po::notify(vm);
-  if (vm.count("help") || config.empty()) {
-    std::cout << opts << "\nSubcommands: embed (tracer-bench embed --help)\n";
-    return config.empty() && !vm.count("help") ? 2 : 0;
+  ParsedArgs out;
+  po::store(po::command_line_parser(argc, argv).options(opts).positional(pos).run(), out.vm);
+  po::notify(out.vm);
+  if (out.vm.count("help")) {
+    std::cout << kUsage << "\n" << opts << "\n";
+    return std::nullopt;
   }
-  tracer::ExperimentConfig cfg = tracer::load_config(config);
-  if (threads >= 0) cfg.protocol.threads = static_cast<std::size_t>(threads);
-  if (vm.count("output")) cfg.output_dir = vm["output"].as<std::string>();
-  const bool show = !vm.count("quiet") && ::isatty(2);
-  auto progress = make_progress(show);
-  const tracer::ExperimentResult result = tracer::run_experiment(cfg, progress);
-  tracer::write_results(result, tracer::build_info());
-  if (!vm.count("quiet"))
-    std::cerr << fmt::format("tracer-bench: wrote {} ({:.1f} s)\n", cfg.output_dir.string(), result.seconds_total);
-  return 0;
+  if (config.empty()) throw po::error("no experiment TOML given");
+  if (threads < -1) throw po::error("--threads must be >= 0");
+  out.cfg = tracer::load_config(config);
+  if (threads >= 0) out.cfg.protocol.threads = static_cast<std::size_t>(threads);
+  if (out.vm.count("output")) out.cfg.output_dir = out.vm["output"].as<std::string>();
+  out.opt.quiet = out.vm.count("quiet") > 0;
+  out.opt.progress = !out.opt.quiet && ::isatty(2);
+  return out;
+}
+
+int experiment_command(const std::string& command, int argc, char** argv) {
+  po::options_description extra("command options");
+  if (command == "plan") {
+    extra.add_options()("format", po::value<std::string>()->default_value("tsv"), "tsv or json");
+  } else if (command == "run" || command == "merge" || command == "verify") {
+    extra.add_options()("work", po::value<std::string>()->required(), "folder of work-unit files");
+    if (command == "run")
+      extra.add_options()("shard", po::value<std::string>(), "compute shard I of N: units with index % N == I")(
+          "units", po::value<std::string>(), "compute only these unit indices, e.g. 0,3,5-9");
+    if (command == "verify")
+      extra.add_options()("sample", po::value<std::size_t>()->required(), "units to re-run")(
+          "sample-seed", po::value<std::string>()->required(), "chooses the sample (e.g. a git revision)");
+  }
+  const std::string title =
+      command.empty() ? "tracer-bench EXP.toml [options]" : "tracer-bench " + command + " EXP.toml [options]";
+  auto parsed = parse_experiment_args(argc, argv, title, extra);
+  if (!parsed) return 0;
+  ParsedArgs& a = *parsed;
+  if (command.empty()) return tracer::run_experiment_command(a.cfg, a.opt);
+  if (command == "plan") return tracer::plan_command(a.cfg, a.vm["format"].as<std::string>());
+  const std::string work = a.vm["work"].as<std::string>();
+  if (command == "merge") return tracer::merge_command(a.cfg, work, a.opt);
+  if (command == "verify")
+    return tracer::verify_command(a.cfg, work, a.vm["sample"].as<std::size_t>(),
+                                  a.vm["sample-seed"].as<std::string>(), a.opt);
+  tracer::UnitSelection sel;
+  if (a.vm.count("shard")) sel = tracer::parse_shard(a.vm["shard"].as<std::string>());
+  if (a.vm.count("units")) sel.indices = tracer::parse_unit_list(a.vm["units"].as<std::string>());
+  return tracer::run_units_command(a.cfg, sel, work, a.opt);
 }
 
 int embed_command(int argc, char** argv) {
@@ -131,8 +168,15 @@ int main(int argc, char** argv) {
   // at any --threads.
   openblas_set_num_threads(1);
   try {
-    if (argc > 1 && std::string(argv[1]) == "embed") return embed_command(argc - 1, argv + 1);
-    return run_command(argc, argv);
+    const std::string first = argc > 1 ? argv[1] : "";
+    if (first == "embed") return embed_command(argc - 1, argv + 1);
+    if (first == "plan" || first == "run" || first == "merge" || first == "verify")
+      return experiment_command(first, argc - 1, argv + 1);
+    if (argc < 2) {
+      std::cerr << kUsage;
+      return 2;
+    }
+    return experiment_command("", argc, argv);
   } catch (const tracer::ConfigError& e) {
     std::cerr << "tracer-bench: config error: " << e.what() << "\n";
     return 2;

@@ -9,9 +9,10 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "io/atomic_file.hpp"
-#include "io/plots.hpp"
-#include "io/report.hpp"
+#include "io/format.hpp"
+#include "io/names.hpp"
+#include "protocol/analysis.hpp"
+#include "protocol/paper_reference.hpp"
 
 namespace tracer {
 
@@ -40,23 +41,6 @@ constexpr const char* kDisagreementScope =
 constexpr std::size_t kMarkdownRows = 10;   // rows per report table; the JSON has all
 constexpr std::size_t kPreviewChars = 160;  // code points of an input shown in the report
 
-std::string pct(double x) { return fmt::format("{:.1f}%", 100.0 * x); }
-std::string pct_pts(double x) { return fmt::format("{:+.1f} pts", 100.0 * x); }
-std::string f3(double x) { return fmt::format("{:.3f}", x); }
-
-/// At most kPreviewChars code points (never cutting a UTF-8 sequence), then
-/// escaped for a Markdown cell.
-std::string preview(const std::string& text) {
-  std::size_t cps = 0, i = 0;
-  for (; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-      if (cps == kPreviewChars) break;
-      ++cps;
-    }
-  }
-  return md_cell(i < text.size() ? text.substr(0, i) + "..." : text);
-}
-
 /// Label name in backticks, escaped.
 std::string lab(const std::string& name) {
   std::string out = "`";
@@ -64,6 +48,8 @@ std::string lab(const std::string& name) {
   out += '`';
   return out;
 }
+
+std::string preview(const std::string& text) { return md_preview(text, kPreviewChars); }
 
 std::string id_of(const ArtifactContext& c, std::size_t row) { return row < c.ids.size() ? c.ids[row] : ""; }
 
@@ -101,78 +87,7 @@ std::string previous_note(const ArtifactSet& s, const DayOutcome& o) {
                      o.day, o.day - 1);
 }
 
-/// What the paper reports about its artifacts (Rida 2026, "Artifacts"), to
-/// read beside ours; "" when it reports nothing for this dataset.
-std::string paper_artifacts_note(const std::string& dataset) {
-  if (dataset == "banking77")
-    return "Paper, Banking77 at alpha 0.95: handled rates per label from 78.2% (`card_payment_not_recognised`) to "
-           "96.4% (`transaction_charged_twice`); short and medium inputs handled at 90.7-91.0%, long at 88.3% (the "
-           "paper does not define its length bins; the reference code uses character-length terciles).";
-  if (dataset == "clinc150")
-    return "Paper, CLINC150 at alpha 0.95: 100% handled in every class, hence no boundary pairs.";
-  if (dataset == "mnli") return "Paper, MNLI: no artifacts (the gate refuses everywhere, nothing is deployed).";
-  return "";
-}
-
-const DayOutcome* find_outcome(const RunResult& run, std::size_t day, GateMode mode, double alpha) {
-  for (const auto& o : run.replay.outcomes)
-    if (o.day == day && o.mode == mode && o.alpha == alpha) return &o;
-  return nullptr;
-}
-
-template <class Map>
-const typename Map::mapped_type& need(const Map& m, const std::string& key, const char* what) {
-  const auto it = m.find(key);
-  if (it == m.end())
-    throw InternalError(fmt::format("artifacts: the experiment result has no {} for '{}'", what, key));
-  return it->second;
-}
-
 }  // namespace
-
-std::string file_token(const std::string& name) {
-  std::string out;
-  for (char c : name) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
-    out += ok ? c : '_';
-  }
-  return out.empty() ? "_" : out;
-}
-
-std::string artifact_stem(const std::string& run_token, const std::string& mode, std::size_t day, double alpha) {
-  return fmt::format("{}__{}__day{}__alpha{}", run_token, file_token(mode), day, num(alpha));
-}
-
-std::string run_token(const ExperimentResult& r, const RunResult& run) {
-  std::string t = file_token(run.encoder) + "__" + file_token(run.teacher);
-  if (!r.config.pool_sizes.empty()) t += fmt::format("__pool{}", run.pool_size);
-  return t;
-}
-
-RunTestData run_test_data(const ExperimentResult& r, const RunResult& run) {
-  if (run.test) {
-    const TestView& v = *run.test;
-    return {v.X, v.teacher, v.label_names, v.texts, v.ids};
-  }
-  return {need(r.test_embeddings, run.encoder, "test embeddings"), need(r.test_teacher, run.teacher, "test teacher labels"),
-          need(r.label_names, run.teacher, "label names"), r.test_texts, r.test_ids};
-}
-
-bool predictions_recorded(const DayOutcome& o) {
-  if (o.deployed) return true;
-  // A refused policy's test_decision is the "everything to the teacher"
-  // placeholder (all zeros) unless the replay recorded the surrogate's
-  // predictions; a real acceptor score is never exactly 0 on every row.
-  return !o.surrogate.empty() && o.test_decision.score.n_elem > 0 && arma::any(o.test_decision.score != 0.0);
-}
-
-ArtifactSet compute_outcome_artifacts(const ExperimentResult& r, const RunResult& run, const DayOutcome& o) {
-  const RunTestData t = run_test_data(r, run);
-  const DayOutcome* prev = o.day > 1 ? find_outcome(run, o.day - 1, o.mode, o.alpha) : nullptr;
-  const ArtifactInput in{t.X, t.teacher, t.label_names, t.texts, o.test_decision, predictions_recorded(o),
-                         prev ? &prev->test_decision : nullptr};
-  return compute_artifacts(in);
-}
 
 std::string collapse_diagnosis(const ArtifactSet& s, const ArtifactContext& c) {
   const DayOutcome& o = c.outcome;
@@ -331,9 +246,9 @@ std::string artifacts_markdown(const ArtifactSet& s, const ArtifactContext& c, c
      << gate_mode_name(o.mode) << "`, day " << o.day << ", alpha " << num(o.alpha) << "\n\n";
   if (o.deployed)
     md << family_name(o.family) << " deployed (surrogate `" << md_cell(o.surrogate) << "`"
-       << (o.family == Family::kL2D ? fmt::format(", acceptor threshold {}", f3(o.threshold)) : std::string())
+       << (o.family == Family::kL2D ? fmt::format(", acceptor threshold {}", ta3(o.threshold)) : std::string())
        << "): it handles " << s.handled << " of " << s.n << " test inputs (" << pct(s.n ? double(s.handled) / s.n : 0.0)
-       << ")" << (s.handled ? fmt::format(", teacher agreement {} on them", f3(double(s.agree) / s.handled)) : "")
+       << ")" << (s.handled ? fmt::format(", teacher agreement {} on them", ta3(double(s.agree) / s.handled)) : "")
        << ".";
   else
     md << "Nothing deployed: all " << s.n << " test inputs go to the teacher (" << md_cell(o.gate_note) << ").";
@@ -353,7 +268,7 @@ std::string artifacts_markdown(const ArtifactSet& s, const ArtifactContext& c, c
     for (std::size_t i = 0; i < s.label_slices.size() && i < kMarkdownRows; ++i) {
       const SliceSummary& sl = s.label_slices[i];
       md << "| " << lab(sl.name) << " | " << sl.n << " | " << pct(sl.handled_rate) << " | " << pct(sl.deferred_rate)
-         << " | " << (sl.teacher_agreement ? f3(*sl.teacher_agreement) : "—") << " |\n";
+         << " | " << (sl.teacher_agreement ? ta3(*sl.teacher_agreement) : "—") << " |\n";
     }
     md << "\n";
   }
@@ -362,7 +277,7 @@ std::string artifacts_markdown(const ArtifactSet& s, const ArtifactContext& c, c
   md << "| length | test inputs | handled | deferred | TA on handled |\n|---|---|---|---|---|\n";
   for (const auto& sl : s.length_slices)
     md << "| " << sl.name << " | " << sl.n << " | " << pct(sl.handled_rate) << " | " << pct(sl.deferred_rate) << " | "
-       << (sl.teacher_agreement ? f3(*sl.teacher_agreement) : "—") << " |\n";
+       << (sl.teacher_agreement ? ta3(*sl.teacher_agreement) : "—") << " |\n";
   md << "\n";
 
   // The weakest labels, in (A)'s order, select the rows of (B) and (C).
@@ -386,7 +301,7 @@ std::string artifacts_markdown(const ArtifactSet& s, const ArtifactContext& c, c
     for (const auto& k : s.cards)
       if (k.label == l)
         md << "| " << lab(L[l]) << " | " << (k.handled ? "handled" : "deferred") << " | " << k.group_size << " | "
-           << f3(k.score) << " | " << say(k.row) << " | " << preview(c.texts.at(k.row)) << " |\n";
+           << ta3(k.score) << " | " << say(k.row) << " | " << preview(c.texts.at(k.row)) << " |\n";
   md << "\n";
 
   // (C)
@@ -403,8 +318,8 @@ std::string artifacts_markdown(const ArtifactSet& s, const ArtifactContext& c, c
       for (const auto& p : s.pairs)
         if (p.label == l) {
           ++rows;
-          md << "| " << lab(L[l]) << " | " << preview(c.texts.at(p.handled_row)) << " | " << f3(p.handled_score) << " | "
-             << preview(c.texts.at(p.deferred_row)) << " | " << f3(p.deferred_score) << " | " << f3(p.distance)
+          md << "| " << lab(L[l]) << " | " << preview(c.texts.at(p.handled_row)) << " | " << ta3(p.handled_score) << " | "
+             << preview(c.texts.at(p.deferred_row)) << " | " << ta3(p.deferred_score) << " | " << ta3(p.distance)
              << " |\n";
         }
     if (rows == 0) md << "| — | none of these labels has a pair (see the JSON) | | | | |\n";
@@ -461,7 +376,7 @@ std::string artifacts_markdown(const ArtifactSet& s, const ArtifactContext& c, c
         std::string ex;
         for (const auto& e : g.examples)
           ex += (ex.empty() ? "" : "<br>") + preview(c.texts.at(e.row)) + " (" + lab(L.at(c.teacher_labels.at(e.row))) +
-                ", " + f3(e.score) + (e.handled ? "" : ", deferred") + ")";
+                ", " + ta3(e.score) + (e.handled ? "" : ", deferred") + ")";
         md << "| " << lab(L.at(g.predicted)) << " | " << g.n_handled << " | " << g.n_all << " | " << ex << " |\n";
       }
       md << "\n";
@@ -470,47 +385,38 @@ std::string artifacts_markdown(const ArtifactSet& s, const ArtifactContext& c, c
   return md.str();
 }
 
-std::string write_artifacts(const ExperimentResult& r, const fs::path& out_dir) {
-  const ProtocolSettings& p = r.config.protocol;
-  if (p.alphas.empty()) throw InternalError("artifacts: the experiment has no alphas");
+ArtifactOutputs artifact_outputs(const ExperimentResults& r, ResultFiles& files) {
+  const ProtocolSettings& p = r.info.protocol;
   // The report shows alpha 0.95 (the paper's artifact setting) or, when the
   // sweep lacks it, its highest alpha; at the last day; primary gate mode.
-  double shown_alpha = *std::max_element(p.alphas.begin(), p.alphas.end());
-  for (double a : p.alphas)
-    if (std::abs(a - 0.95) < 1e-9) shown_alpha = a;
+  const double shown_alpha = shown_artifact_alpha(p);
   const std::size_t last_day = p.days;
   const GateMode primary_mode = p.gate.modes.empty() ? GateMode::kPaper : p.gate.modes.front();
-  const fs::path art_dir = out_dir / "artifacts";
 
   ojson index;
   index["schema_version"] = kArtifactsSchemaVersion;
-  index["experiment"] = r.config.name;
+  index["experiment"] = r.info.name;
   index["split"] = "test";
   index["files"] = ojson::array();
   std::set<std::string> stems;
   std::vector<LabelRatePlot> rates;
   std::ostringstream sections;
-  for (const auto& run : r.runs) {
-    if (run.seed_index != 0) continue;  // artifacts describe the primary replay only
-    const RunTestData t = run_test_data(r, run);
-    if (t.texts.size() != t.X.n_rows || t.teacher.n_elem != t.X.n_rows || (!t.ids.empty() && t.ids.size() != t.X.n_rows))
-      throw InternalError(fmt::format("artifacts: run {} / {} has {} test embedding rows but {} teacher labels, {} "
-                                           "texts and {} ids",
-                                           run.encoder, run.teacher, t.X.n_rows, t.teacher.n_elem, t.texts.size(),
-                                           t.ids.size()));
-    const std::string token = run_token(r, run);
-    for (const auto& o : run.replay.outcomes) {
-      const ArtifactSet s = compute_outcome_artifacts(r, run, o);
-      const ArtifactContext ctx{r.config.name, run.encoder, run.teacher, run.seed_index, run.seed, run.pool_size, o,
-                                t.teacher,     t.label_names, t.texts, t.ids};
+  for (const OutcomeArtifacts& art : r.artifacts) {  // every outcome of every primary replay
+    const RunResult& run = r.runs.at(art.run);
+    const DayOutcome& o = run.replay.outcomes.at(art.outcome);
+    const ArtifactSet& s = art.set;
+    const TestView& t = *run.test;
+    const std::string token = run_token(r.info, run);
+    const ArtifactContext ctx{r.info.name, run.encoder, run.teacher, run.seed_index, run.seed, run.pool_size, o,
+                              t.teacher,   t.label_names, t.texts, t.ids};
       const std::string stem = artifact_stem(token, gate_mode_name(o.mode), o.day, o.alpha);
       if (!stems.insert(stem).second)
-        throw InternalError(fmt::format(
+        throw ConfigError(fmt::format(
             "artifacts: two artifact sets map to the file name '{}.json' (encoder or teacher names that differ "
             "only in characters outside [A-Za-z0-9.-]); rename one",
             stem));
       const std::string file = stem + ".json";
-      write_file_atomic(art_dir / file, artifacts_to_json(s, ctx).dump(2) + "\n");
+      files["artifacts/" + file] = artifacts_to_json(s, ctx).dump(2) + "\n";
       index["files"].push_back({{"file", file},
                                 {"encoder", run.encoder},
                                 {"teacher", run.teacher},
@@ -527,9 +433,8 @@ std::string write_artifacts(const ExperimentResult& r, const fs::path& out_dir) 
       for (const auto& sl : s.label_slices) lr.rates.emplace_back(sl.name, sl.handled_rate);
       rates.push_back(std::move(lr));
       if (o.mode == primary_mode) sections << artifacts_markdown(s, ctx, "artifacts/" + file);
-    }
   }
-  write_file_atomic(art_dir / "index.json", index.dump(2) + "\n");
+  files["artifacts/index.json"] = index.dump(2) + "\n";
 
   std::ostringstream md;
   md << "## Interpretability artifacts (test split)\n\n"
@@ -542,11 +447,10 @@ std::string write_artifacts(const ExperimentResult& r, const fs::path& out_dir) 
         "which computes them in-sample over all traces, picks representatives by median text length and boundary "
         "pairs by middle row, scores deferred inputs 0.0 and never fills temporal deltas, every rule here is "
         "stated with its table.\n\n";
-  const std::string paper = paper_artifacts_note(r.config.paper_reference);
+  const std::string paper = paper_artifacts_note(r.info.paper_reference);
   if (!paper.empty() && std::abs(shown_alpha - 0.95) < 1e-9) md << paper << "\n\n";
   md << sections.str();
-  md << write_plots(r, out_dir, rates);
-  return md.str();
+  return {md.str(), std::move(rates)};
 }
 
 }  // namespace tracer

@@ -18,8 +18,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/plots.hpp"
+#include "io/result_files.hpp"
 #include "protocol/artifacts.hpp"
-#include "app/experiment_runner.hpp"
+#include "protocol/results.hpp"
 
 namespace tracer {
 
@@ -39,38 +41,18 @@ struct ArtifactContext {
   const std::vector<std::string>& ids;  ///< may be empty (then ids are "")
 };
 
-/// Writes every artifact JSON of the primary replay and the plots, and returns
-/// the report's Markdown sections (artifacts, then plots). The artifact
-/// section shows, per (encoder, teacher) of the primary replay and the first
-/// gate mode of the config, the last day at alpha 0.95 (or the highest alpha
-/// of the sweep when 0.95 is not in it). Throws std::runtime_error when the
-/// result lacks the held-out data the artifacts need.
-std::string write_artifacts(const ExperimentResult& result, const std::filesystem::path& out_dir);
-
-/// The held-out rows a run was evaluated on: its TestView when it has one,
-/// else the experiment-wide test data of its encoder and teacher. Throws
-/// std::runtime_error naming what is missing.
-struct RunTestData {
-  const arma::mat& X;
-  const arma::uvec& teacher;
-  const std::vector<std::string>& label_names;
-  const std::vector<std::string>& texts;
-  const std::vector<std::string>& ids;
+/// The artifact files and the report's artifact section.
+struct ArtifactOutputs {
+  std::string markdown;                    ///< "## Interpretability artifacts" section
+  std::vector<LabelRatePlot> label_rates;  ///< for the per-label bar charts (io/plots.hpp)
 };
-RunTestData run_test_data(const ExperimentResult& result, const RunResult& run);
 
-/// "<encoder>__<teacher>", plus "__pool<n>" when the config sweeps pool sizes
-/// (file-safe; see file_token).
-std::string run_token(const ExperimentResult& result, const RunResult& run);
-
-/// The artifacts of one outcome of `run` (previous day looked up in the same
-/// run: same gate mode and alpha).
-ArtifactSet compute_outcome_artifacts(const ExperimentResult& result, const RunResult& run, const DayOutcome& outcome);
-
-/// Whether the outcome's test_decision carries real surrogate predictions: a
-/// deployed policy always does; for a refused one the replay stores zeros
-/// unless it records the selected surrogate's predictions (non-zero scores).
-bool predictions_recorded(const DayOutcome& outcome);
+/// Adds artifacts/<stem>.json for every artifact set of `results` and
+/// artifacts/index.json to `files`; returns the report section, which shows,
+/// per (encoder, teacher) of the primary replay and the first gate mode of the
+/// config, the last day at alpha 0.95 (or the highest alpha of the sweep when
+/// 0.95 is not in it).
+ArtifactOutputs artifact_outputs(const ExperimentResults& results, ResultFiles& files);
 
 /// The documented JSON object of one artifact set (schema_version first).
 nlohmann::ordered_json artifacts_to_json(const ArtifactSet& set, const ArtifactContext& ctx,
@@ -83,11 +65,5 @@ std::string artifacts_markdown(const ArtifactSet& set, const ArtifactContext& ct
 
 /// The one-sentence (E) diagnosis: gate refusal, collapse, or neither.
 std::string collapse_diagnosis(const ArtifactSet& set, const ArtifactContext& ctx);
-
-/// A name made safe for a file name: [A-Za-z0-9.-] kept, anything else '_'.
-std::string file_token(const std::string& name);
-
-/// "<run_token>__<mode>__day<d>__alpha<a>" (no extension).
-std::string artifact_stem(const std::string& run_token, const std::string& mode, std::size_t day, double alpha);
 
 }  // namespace tracer

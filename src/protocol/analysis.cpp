@@ -1,0 +1,106 @@
+#include "protocol/analysis.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/errors.hpp"
+
+namespace tracer {
+
+bool predictions_recorded(const DayOutcome& o) {
+  if (o.deployed) return true;
+  return !o.surrogate.empty() && o.test_decision.score.n_elem > 0 && arma::any(o.test_decision.score != 0.0);
+}
+
+const DayOutcome* find_outcome(const RunResult& run, std::size_t day, GateMode mode, double alpha) {
+  for (const auto& o : run.replay.outcomes)
+    if (o.day == day && o.mode == mode && o.alpha == alpha) return &o;
+  return nullptr;
+}
+
+const BaselineOutcome* find_baseline(const RunResult& run, double alpha) {
+  const BaselineOutcome* found = nullptr;
+  for (const auto& bo : run.replay.baseline)
+    if (bo.alpha == alpha) found = &bo;
+  return found;
+}
+
+double shown_artifact_alpha(const ProtocolSettings& p) {
+  TRACER_CHECK(!p.alphas.empty(), "the experiment has no alphas");
+  double shown = *std::max_element(p.alphas.begin(), p.alphas.end());
+  for (double a : p.alphas)
+    if (std::abs(a - 0.95) < 1e-9) shown = a;
+  return shown;
+}
+
+namespace {
+
+std::vector<SummaryGroup> summarise_groups(const ExperimentResults& r) {
+  std::vector<SummaryGroup> groups;
+  for (const auto& run : r.runs) {
+    if (run.seed_index != 0) continue;
+    std::vector<const ReplayResult*> replays;
+    for (const auto& other : r.runs)
+      if (other.encoder == run.encoder && other.teacher == run.teacher && other.pool_size == run.pool_size)
+        replays.push_back(&other.replay);
+    groups.push_back(
+        {run.encoder, run.teacher, run.pool_size, summarize_seeds(replays, r.info.protocol.gate.delta)});
+  }
+  return groups;
+}
+
+void check_test_view(const RunResult& run) {
+  if (!run.test)
+    throw InternalError(fmt::format("analysis: run {} / {} has no test view", run.encoder, run.teacher));
+  const TestView& t = *run.test;
+  if (t.texts.size() != t.X.n_rows || t.teacher.n_elem != t.X.n_rows || (!t.ids.empty() && t.ids.size() != t.X.n_rows))
+    throw InternalError(fmt::format(
+        "analysis: run {} / {} has {} test embedding rows but {} teacher labels, {} texts and {} ids", run.encoder,
+        run.teacher, t.X.n_rows, t.teacher.n_elem, t.texts.size(), t.ids.size()));
+}
+
+}  // namespace
+
+void analyse_experiment(ExperimentResults& r) {
+  const ProtocolSettings& p = r.info.protocol;
+  r.primary_runs.clear();
+  for (std::size_t i = 0; i < r.runs.size(); ++i)
+    if (r.runs[i].seed_index == 0) r.primary_runs.push_back(i);
+
+  r.seed_summaries.clear();
+  if (r.info.n_seeds > 1) r.seed_summaries = summarise_groups(r);
+
+  r.unit_cost = project_cost(r.info.cost, 0.0);
+  r.costs.clear();
+  for (std::size_t ri = 0; ri < r.runs.size(); ++ri) {
+    const ReplayResult& rep = r.runs[ri].replay;
+    for (std::size_t oi = 0; oi < rep.outcomes.size(); ++oi) {
+      const DayOutcome& o = rep.outcomes[oi];
+      r.costs.push_back({ri, false, oi, o.mode, o.alpha, o.day, o.test.coverage, project_cost(r.info.cost, o.test.coverage)});
+    }
+    for (std::size_t bi = 0; bi < rep.baseline.size(); ++bi) {
+      const BaselineOutcome& bo = rep.baseline[bi];
+      r.costs.push_back({ri, true, bi, GateMode::kPaper, bo.alpha, p.days, bo.test.coverage,
+                         project_cost(r.info.cost, bo.test.coverage)});
+    }
+  }
+
+  // Artifacts describe the primary replays only.
+  r.artifacts.clear();
+  for (std::size_t ri : r.primary_runs) {
+    const RunResult& run = r.runs[ri];
+    check_test_view(run);
+    const TestView& t = *run.test;
+    for (std::size_t oi = 0; oi < run.replay.outcomes.size(); ++oi) {
+      const DayOutcome& o = run.replay.outcomes[oi];
+      const DayOutcome* prev = o.day > 1 ? find_outcome(run, o.day - 1, o.mode, o.alpha) : nullptr;
+      const ArtifactInput in{t.X, t.teacher, t.label_names, t.texts, o.test_decision, predictions_recorded(o),
+                             prev ? &prev->test_decision : nullptr};
+      r.artifacts.push_back({ri, oi, compute_artifacts(in)});
+    }
+  }
+}
+
+}  // namespace tracer

@@ -1,0 +1,132 @@
+#pragma once
+// The one object an experiment produces. Everything any writer needs is in
+// here, computed once: the replays (what happened), and what follows from them
+// (seed summaries, cost projections, interpretability artifacts, comparison
+// rows), filled by analyse_experiment() in protocol/analysis.hpp. Writers in
+// src/io are functions of this object alone; they format, never compute.
+//
+// No file names or config parsing here: the app layer describes the
+// experiment in ExperimentInfo (plain data) when it builds the object.
+#include <armadillo>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "protocol/artifacts.hpp"
+#include "protocol/cost.hpp"
+#include "protocol/replay.hpp"
+#include "protocol/seed_summary.hpp"
+#include "protocol/settings.hpp"
+
+namespace tracer {
+
+/// One teacher as the experiment names it.
+struct TeacherInfo {
+  std::string name;
+  std::string column;         ///< trace-table column; "label" = the ground truth
+  std::string rows = "all";   ///< "all" or "labelled"
+  double test_fraction = 0.0; ///< > 0: labelled rows pooled and re-split
+};
+
+/// What is known about one teacher on this dataset.
+struct TeacherSummary {
+  TeacherInfo spec;
+  std::size_t train_rows = 0, test_rows = 0;  ///< rows of the replay (after any re-split)
+  std::size_t labelled_train_rows = 0, labelled_test_rows = 0;  ///< rows the teacher labels in each table
+  double train_accuracy = 0.0, test_accuracy = 0.0;  ///< vs ground truth
+  std::map<std::string, std::size_t> out_of_set;     ///< labels outside the set, as the teacher said them
+  std::size_t n_classes = 0;                         ///< canonical + out-of-set
+};
+
+/// The held-out rows one replay was evaluated on (they differ between
+/// teachers when a teacher labels only some rows and the rows are re-split).
+struct TestView {
+  std::vector<std::string> ids, texts;
+  arma::uvec teacher, truth;
+  std::vector<std::string> label_names;  ///< index -> label (canonical, then the teacher's out-of-set labels)
+  arma::mat X;                           ///< test embeddings of the run's encoder
+};
+
+/// One replay: one (encoder, teacher, pool size, seed).
+struct RunResult {
+  std::string encoder, teacher;
+  std::size_t seed_index = 0;
+  std::uint64_t seed = 0;
+  std::size_t pool_size = 0;  ///< traces replayed (the whole pool unless [protocol] pool_sizes)
+  std::size_t n_classes = 0;
+  std::shared_ptr<const TestView> test;
+  ReplayResult replay;
+};
+
+/// An input file and its checksum, as recorded in the manifest.
+struct InputFile {
+  std::string role, path, sha256;
+};
+
+struct EncoderInfo {
+  std::string name;
+  std::size_t dimension = 0;
+};
+
+/// The experiment as configured: everything the writers print about the setup.
+struct ExperimentInfo {
+  std::string name, description;
+  std::string config_file_name;      ///< the TOML's file name (no folder)
+  std::uint64_t seed = 0;
+  std::size_t n_seeds = 1;
+  std::string paper_reference;       ///< banking77 | clinc150 | mnli | none
+  bool zoo_trees = false;
+  bool pool_sizes_swept = false;     ///< [protocol] pool_sizes given: artifact file names carry the pool
+  ProtocolSettings protocol;
+  CostModel cost;
+  std::vector<EncoderInfo> encoders;
+  std::vector<std::string> labels;   ///< canonical label names
+  std::string resolved_config_toml;  ///< the configuration as loaded, for the manifest
+  std::vector<InputFile> inputs;     ///< every file read, with its sha256
+};
+
+// ---- what follows from the replays (protocol/analysis.hpp) -----------------
+
+/// Seed summaries of one (encoder, teacher, pool) over its replays.
+struct SummaryGroup {
+  std::string encoder, teacher;
+  std::size_t pool_size = 0;
+  std::vector<SeedSummary> rows;
+};
+
+/// One line of the cost table: a TRACER outcome or a baseline alpha.
+struct CostRow {
+  std::size_t run = 0;          ///< index into ExperimentResults::runs
+  bool baseline = false;        ///< false: TRACER outcome `outcome` of the run
+  std::size_t outcome = 0;      ///< index into run.replay.outcomes, or into run.replay.baseline
+  GateMode mode = GateMode::kPaper;
+  double alpha = 0.0;
+  std::size_t day = 0;
+  double coverage = 0.0;
+  CostProjection projection;
+};
+
+/// Artifacts A-E of one outcome of a primary replay (seed_index 0).
+struct OutcomeArtifacts {
+  std::size_t run = 0, outcome = 0;  ///< indices into runs and run.replay.outcomes
+  ArtifactSet set;
+};
+
+struct ExperimentResults {
+  ExperimentInfo info;
+  std::vector<TeacherSummary> teachers;
+  std::vector<RunResult> runs;  ///< encoder-major, then teacher, then pool, then seed
+
+  // Derived, filled by analyse_experiment():
+  std::vector<SummaryGroup> seed_summaries;  ///< per (encoder, teacher, pool); empty for one seed
+  CostProjection unit_cost;                  ///< the cost model at coverage 0
+  std::vector<CostRow> costs;                ///< every outcome, then the baseline, per run
+  std::vector<OutcomeArtifacts> artifacts;   ///< every outcome of every primary replay
+  std::vector<std::size_t> primary_runs;     ///< indices of runs with seed_index 0, in run order
+
+  double seconds_total = 0.0;  ///< wall time (not part of compared outputs)
+};
+
+}  // namespace tracer
