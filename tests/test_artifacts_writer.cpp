@@ -12,9 +12,13 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "core/errors.hpp"
 #include "io/artifacts_writer.hpp"
 #include "io/atomic_file.hpp"
+#include "io/format.hpp"
+#include "io/names.hpp"
 #include "io/plots.hpp"
+#include "protocol/analysis.hpp"
 
 namespace tracer {
 namespace {
@@ -63,18 +67,13 @@ struct Data {
   ArtifactContext ctx(const DayOutcome& o) const { return {"hand", "enc", "teach", 0, 42, 200, o, teacher, names, texts, ids}; }
 
   /// A whole experiment result: 2 days x alphas {0.9, 0.95}, one paper-mode run.
-  ExperimentResult experiment() const {
-    ExperimentResult r;
-    r.config.name = "hand";
-    r.config.protocol.days = 2;
-    r.config.protocol.alphas = {0.9, 0.95};
-    r.config.protocol.gate.modes = {GateMode::kPaper};
-    r.labels = names;
-    r.test_texts = texts;
-    r.test_ids = ids;
-    r.test_embeddings["enc"] = X;
-    r.test_teacher["teach"] = teacher;
-    r.label_names["teach"] = names;
+  ExperimentResults experiment() const {
+    ExperimentResults r;
+    r.info.name = "hand";
+    r.info.protocol.days = 2;
+    r.info.protocol.alphas = {0.9, 0.95};
+    r.info.protocol.gate.modes = {GateMode::kPaper};
+    r.info.labels = names;
     RunResult run;
     run.encoder = "enc";
     run.teacher = "teach";
@@ -113,9 +112,22 @@ struct Data {
       run.replay.baseline.push_back(b);
     }
     r.runs.push_back(run);
+    analyse_experiment(r);
     return r;
   }
 };
+
+/// The artifact files, plots and the report's artifact + plot sections of `r`,
+/// written into `dir` as a results folder would hold them.
+std::string write_artifacts(const ExperimentResults& r, const fs::path& dir) {
+  ResultFiles files;
+  fs::create_directories(dir / "plots");
+  PlotSink sink(files, find_gnuplot(), dir / "plots");
+  const ArtifactOutputs out = artifact_outputs(r, files);
+  const std::string md = out.markdown + plots_markdown(r, out.label_rates, sink);
+  for (const auto& [rel, content] : files) write_file_atomic(dir / rel, content);
+  return md;
+}
 
 // ---- the documented key table ------------------------------------------------
 
@@ -333,11 +345,11 @@ TEST(ArtifactsWriter, FileTokens) {
   EXPECT_EQ(file_token("bge/large v1.5"), "bge_large_v1.5");
   EXPECT_EQ(artifact_stem("enc__gpt_4", "paper", 3, 0.95), "enc__gpt_4__paper__day3__alpha0.95");
   const Data d;
-  ExperimentResult r = d.experiment();
+  ExperimentResults r = d.experiment();
   r.runs[0].teacher = "gpt 4";
-  EXPECT_EQ(run_token(r, r.runs[0]), "enc__gpt_4");
-  r.config.pool_sizes = {200};
-  EXPECT_EQ(run_token(r, r.runs[0]), "enc__gpt_4__pool200");
+  EXPECT_EQ(run_token(r.info, r.runs[0]), "enc__gpt_4");
+  r.info.pool_sizes_swept = true;
+  EXPECT_EQ(run_token(r.info, r.runs[0]), "enc__gpt_4__pool200");
 }
 
 // ---- the whole writer ----------------------------------------------------------
@@ -357,7 +369,7 @@ fs::path scratch(const std::string& name) {
 
 TEST(ArtifactsWriter, WritesEveryFileDeterministically) {
   const Data d;
-  const ExperimentResult r = d.experiment();
+  const ExperimentResults r = d.experiment();
   const fs::path a = scratch("a"), b = scratch("b");
   const std::string md_a = write_artifacts(r, a), md_b = write_artifacts(r, b);
   EXPECT_EQ(md_a, md_b);
@@ -388,8 +400,7 @@ TEST(ArtifactsWriter, WritesEveryFileDeterministically) {
 
 TEST(ArtifactsWriter, WithoutGnuplotTheReportSaysSo) {
   const Data d;
-  ExperimentResult r = d.experiment();
-  r.runs[0].test = nullptr;  // also exercises the experiment-wide test data
+  const ExperimentResults r = d.experiment();
   const fs::path dir = scratch("nognuplot");
   ::setenv("TRACER_GNUPLOT", "/nonexistent/gnuplot", 1);
   const std::string md = write_artifacts(r, dir);
@@ -404,17 +415,14 @@ TEST(ArtifactsWriter, WithoutGnuplotTheReportSaysSo) {
 
 TEST(ArtifactsWriter, MissingHeldOutDataIsAClearError) {
   const Data d;
-  ExperimentResult r = d.experiment();
+  ExperimentResults r = d.experiment();
   r.runs[0].test = nullptr;
-  r.test_embeddings.clear();
-  const fs::path dir = scratch("missing");
   try {
-    write_artifacts(r, dir);
+    analyse_experiment(r);
     FAIL() << "expected an error";
   } catch (const InternalError& e) {
-    EXPECT_NE(std::string(e.what()).find("no test embeddings for 'enc'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("run enc / teach has no test view"), std::string::npos) << e.what();
   }
-  fs::remove_all(dir);
 }
 
 }  // namespace
