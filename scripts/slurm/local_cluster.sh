@@ -31,6 +31,8 @@ usage() {
 }
 
 alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# ours PID NAME: PID is alive and is the daemon NAME (not a reused pid).
+ours() { alive "$1" && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; }
 pid_of() { [ -s "$1" ] && tr -dc '0-9' <"$1" || true; }
 
 munge_works() { command -v munge >/dev/null && munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
@@ -87,7 +89,7 @@ write_conf() {
   host=$(hostname -s)
   cpus=$(nproc)
   mem=$(free -m | awk '/^Mem:/ {print $2}')
-  mem=$(( mem * 9 / 10 ))   # a bit below the total, or slurmd reports less than configured
+  mem=${TB_SLURM_MEM_MB:-$(( mem * 9 / 10 ))}   # a bit below the total, or the node is drained
   sed -e "s|@HOST@|$host|g" -e "s|@CPUS@|$cpus|g" -e "s|@MEM_MB@|$mem|g" \
       -e "s|@STATE@|$STATE|g" \
       -e "s|@CTLD_PORT@|${TB_SLURM_CTLD_PORT:-6817}|g" \
@@ -107,8 +109,15 @@ running_pids() {
   local n p
   for n in slurmd slurmctld munged; do
     p=$(pid_of "$STATE/$n.pid")
-    if alive "$p"; then echo "$n $p"; fi
+    if ours "$p" "$n"; then echo "$n $p"; fi
   done
+}
+
+# A start that fails prints the daemons' logs and stops what it started.
+fail_start() {
+  print_logs
+  cmd_stop >&2
+  die "$1"
 }
 
 cmd_start() {
@@ -126,8 +135,8 @@ $(running_pids)"
   export SLURM_CONF=$CONF
   # Daemons find the config through SLURM_CONF (no -f) and daemonize, writing
   # the pid files named in slurm.conf.
-  if ! slurmctld; then print_logs; die "slurmctld failed to start"; fi
-  if ! slurmd; then print_logs; die "slurmd failed to start"; fi
+  if ! slurmctld; then fail_start "slurmctld failed to start"; fi
+  if ! slurmd; then fail_start "slurmd failed to start"; fi
   local host state=""
   host=$(hostname -s)
   for _ in $(seq $(( WAIT_S * 2 ))); do
@@ -136,9 +145,8 @@ $(running_pids)"
     sleep 0.5
   done
   if [ "$state" != idle ]; then
-    print_logs
     sinfo -N -l >&2 || true
-    die "node $host not idle after ${WAIT_S}s (state: '${state:-no answer}'); logs above, state dir $STATE"
+    fail_start "node $host not idle after ${WAIT_S}s (state: '${state:-no answer}'); daemon logs above, daemons stopped"
   fi
   say "up in $(( SECONDS - t0 ))s: node $host idle, $(nproc) CPUs, state dir $STATE"
   say "for the clients: export SLURM_CONF=$CONF"
@@ -149,15 +157,25 @@ cmd_stop() {
     say "not running (no $STATE)"
     return
   fi
-  local n p
+  # SIGTERM to all three at once (each takes ~2 s to exit), then wait; only
+  # pids from our pid files whose process still has the daemon's name.
+  local n p pids=() names=()
   for n in slurmd slurmctld munged; do
     p=$(pid_of "$STATE/$n.pid")
-    if alive "$p"; then
-      kill "$p"
-      for _ in $(seq 100); do alive "$p" || break; sleep 0.1; done
-      if alive "$p"; then kill -9 "$p" 2>/dev/null || true; fi
-      say "stopped $n ($p)"
+    if ours "$p" "$n"; then
+      kill "$p" && { pids+=("$p"); names+=("$n"); }
     fi
+  done
+  local i left
+  for _ in $(seq 150); do
+    left=0
+    for p in ${pids[@]+"${pids[@]}"}; do alive "$p" && left=1; done
+    [ "$left" = 0 ] && break
+    sleep 0.1
+  done
+  for i in ${pids[@]+"${!pids[@]}"}; do
+    if alive "${pids[$i]}"; then kill -9 "${pids[$i]}" 2>/dev/null || true; say "killed ${names[$i]} (${pids[$i]}) with SIGKILL"
+    else say "stopped ${names[$i]} (${pids[$i]})"; fi
   done
   rm -rf "$STATE"
   say "removed $STATE"
