@@ -30,7 +30,11 @@ usage() {
   exit 2
 }
 
-alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# alive PID: the process exists and is not a zombie waiting for its parent.
+alive() {
+  [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null &&
+    [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
 # ours PID NAME: PID is alive and is the daemon NAME (not a reused pid).
 ours() { alive "$1" && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; }
 pid_of() { [ -s "$1" ] && tr -dc '0-9' <"$1" || true; }
@@ -81,7 +85,7 @@ start_munge() {
   for _ in $(seq 50); do munge_works && break; sleep 0.1; done
   munge_works || { tail -n 20 /var/log/munge/munged.log >&2 || true; die "munged did not start"; }
   # Record it as ours: `stop` kills exactly this pid.
-  pid_of "$MUNGE_PID" >"$STATE/munged.pid"
+  echo "$(pid_of "$MUNGE_PID")" >"$STATE/munged.pid"
 }
 
 write_conf() {
