@@ -216,6 +216,7 @@ std::vector<Key> build_keys() {
                  for (const auto& cs : c.protocol.candidates) out.push_back(cs.name);
                  return out; }});
   k.push_back({.section = "zoo", .name = "params", .type = Type::kModelParams, .def = ParamTables{},
+               .default_doc = "no overrides",
                .doc = "Hyper-parameter overrides per candidate, e.g. [zoo.params.logreg_c1] C = 0.5 (docs/surrogate_zoo.md).",
                .set = [](ExperimentConfig& c, std::size_t, Value&& v) {
                  const auto& tables = as<ParamTables>(v);
@@ -351,7 +352,7 @@ std::string toml_text(const Value& v) {
       for (const auto& p : a) q.push_back((*this)(p));
       return fmt::format("[{}]", fmt::join(q, ", "));
     }
-    std::string operator()(const ParamTables& t) const { return t.empty() ? "none" : "(overrides)"; }
+    std::string operator()(const ParamTables& t) const { return t.empty() ? "{}" : "(overrides)"; }
   };
   return std::visit(Visitor{}, v);
 }

@@ -57,7 +57,7 @@ struct Key {
   Value def{};
   /// A default that depends on keys read before this one (table order).
   Value (*compute_default)(const ExperimentConfig&) = nullptr;
-  std::string default_doc{};  ///< how docs/config.md shows a computed default
+  std::string default_doc{};  ///< how docs/config.md shows the default when the value alone does not say it
   double lo = 0.0, hi = 0.0;  ///< kInteger / kNumber (each element for lists): allowed range, inclusive
   std::vector<std::string> choices{};  ///< kString / kStrings: allowed values (empty = any)
   bool unique = false;                 ///< lists: an entry may appear once only
