@@ -415,6 +415,11 @@ std::string config_reference_markdown() {
         "file, the line, the key and what was expected (exit code 2). The resolved configuration, every default "
         "filled in, is recorded as `resolved_config_toml` in each `manifest.json`; keys marked *(written when "
         "set)* appear there only when they differ from their default.\n\n";
+  md += "From code: `load_config(path)` reads a file and calls `parse_config_text(text, path)`, which parses "
+        "text held in memory (relative paths resolve against the folder of `path`, which need not exist). Any "
+        "text gives either a config or a `ConfigError`. Both check that the data and embedding files exist "
+        "unless called with `FileChecks::kSkip` (used to lint configs without the prepared data, and for "
+        "fuzzing).\n\n";
   for (const SectionInfo& s : sections()) {
     md += s.array_of_tables ? fmt::format("## [[{}]]\n\n", s.name) : fmt::format("## [{}]\n\n", s.name);
     md += s.doc + (s.array_of_tables ? " At least one entry is required." : "") + "\n\n";
