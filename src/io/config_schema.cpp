@@ -428,9 +428,13 @@ std::string config_reference_markdown() {
       if (k.section != s.name) continue;
       std::string doc = k.doc;
       if (k.dump == Dump::kUnlessDefault) doc += " *(written when set)*";
-      std::string def = default_text(k);
-      def = def == "required" ? "**required**" : "`" + def + "`";
-      if (!k.default_doc.empty() && k.default_doc.front() != '"') def = k.default_doc;
+      std::string def;
+      if (k.required())
+        def = "**required**";
+      else if (!k.default_doc.empty() && k.default_doc.front() != '"')
+        def = k.default_doc;  // prose, not a TOML value
+      else
+        def = "`" + default_text(k) + "`";
       std::string want = expected(k);
       if (k.check) want += ", " + k.check_doc;
       md += fmt::format("| `{}` | {} | {} | {} |\n", k.name, def, want, doc);
