@@ -76,7 +76,7 @@ TEST_F(CliTest, UnknownTomlKeyIsAnError) {
   const Outcome o = run(cfg());
   EXPECT_EQ(o.exit_code, 2);
   EXPECT_NE(o.output.find("unknown key"), std::string::npos) << o.output;
-  EXPECT_NE(o.output.find("protocol.day"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("[protocol] day"), std::string::npos) << o.output;
 }
 
 TEST_F(CliTest, TruncatedNpyIsAnError) {

@@ -5,429 +5,501 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
+#include <fstream>
+#include <map>
 #include <sstream>
+#include <system_error>
+
+#include "io/config_schema.hpp"
 
 namespace tracer {
 namespace {
 
 namespace fs = std::filesystem;
+using config_schema::Key;
+using config_schema::ParamTables;
+using config_schema::SectionInfo;
+using config_schema::Type;
+using config_schema::Value;
 
-/// Reads one TOML table, remembering which keys were consumed so that the
-/// unknown ones can be reported (a misspelt key must not silently fall back).
-class TableReader {
- public:
-  TableReader(const toml::table* table, std::string path, const fs::path& file)
-      : table_(table), path_(std::move(path)), file_(file) {}
+/// A float as TOML writes it (5.0, not 5).
+std::string float_text(double d) {
+  std::string s = fmt::format("{}", d);
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s;
+}
 
-  bool has(const std::string& key) const { return table_ && table_->contains(key); }
-
-  std::string where(const std::string& key) const {
-    return fmt::format("{}: key '{}{}'", file_.string(), path_.empty() ? "" : path_ + ".", key);
+/// A value as an error message shows it (strings quoted and shortened).
+std::string shown(const toml::node& n) {
+  if (const auto* s = n.as_string()) {
+    std::string v = s->get();
+    if (v.size() > 60) v = v.substr(0, 57) + "...";
+    return "\"" + v + "\"";
   }
+  if (const auto* i = n.as_integer()) return std::to_string(i->get());
+  if (const auto* f = n.as_floating_point()) return float_text(f->get());
+  if (const auto* b = n.as_boolean()) return b->get() ? "true" : "false";
+  if (n.is_array()) return "an array";
+  if (n.is_table()) return "a table";
+  return "a date/time";
+}
 
-  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
-    throw ConfigError(fmt::format("{}: {}", where(key), what));
-  }
-
-  const toml::node* node(const std::string& key) {
-    used_.insert(key);
-    return table_ ? table_->get(key) : nullptr;
-  }
-
-  std::string str(const std::string& key, std::optional<std::string> fallback = std::nullopt) {
-    const toml::node* n = node(key);
-    if (!n) {
-      if (fallback) return *fallback;
-      fail(key, "is required (a string)");
-    }
-    if (auto v = n->value<std::string>()) return *v;
-    fail(key, "must be a string");
-  }
-
-  double number(const std::string& key, std::optional<double> fallback, double lo, double hi) {
-    const toml::node* n = node(key);
-    double v;
-    if (!n) {
-      if (!fallback) fail(key, fmt::format("is required (a number in [{}, {}])", lo, hi));
-      v = *fallback;
-    } else if (auto d = n->value<double>()) {  // integers convert too
-      v = *d;
-    } else {
-      fail(key, fmt::format("must be a number in [{}, {}]", lo, hi));
-    }
-    if (!(v >= lo && v <= hi)) fail(key, fmt::format("is {}, expected a value in [{}, {}]", v, lo, hi));
-    return v;
-  }
-
-  std::int64_t integer(const std::string& key, std::optional<std::int64_t> fallback, std::int64_t lo,
-                       std::int64_t hi) {
-    const toml::node* n = node(key);
-    std::int64_t v;
-    if (!n) {
-      if (!fallback) fail(key, fmt::format("is required (an integer in [{}, {}])", lo, hi));
-      v = *fallback;
-    } else if (n->is_integer()) {
-      v = *n->value<std::int64_t>();
-    } else {
-      fail(key, fmt::format("must be an integer in [{}, {}]", lo, hi));
-    }
-    if (v < lo || v > hi) fail(key, fmt::format("is {}, expected an integer in [{}, {}]", v, lo, hi));
-    return v;
-  }
-
-  bool boolean(const std::string& key, bool fallback) {
-    const toml::node* n = node(key);
-    if (!n) return fallback;
-    if (auto b = n->value<bool>()) return *b;
-    fail(key, "must be true or false");
-  }
-
-  std::vector<std::string> strings(const std::string& key, std::optional<std::vector<std::string>> fallback) {
-    const toml::node* n = node(key);
-    if (!n) {
-      if (fallback) return *fallback;
-      fail(key, "is required (an array of strings)");
-    }
-    const toml::array* arr = n->as_array();
-    if (!arr) fail(key, "must be an array of strings");
-    std::vector<std::string> out;
-    for (const auto& el : *arr) {
-      auto v = el.value<std::string>();
-      if (!v) fail(key, "must contain only strings");
-      out.push_back(*v);
-    }
-    return out;
-  }
-
-  std::vector<double> numbers(const std::string& key, std::optional<std::vector<double>> fallback, double lo,
-                              double hi) {
-    const toml::node* n = node(key);
-    if (!n) {
-      if (fallback) return *fallback;
-      fail(key, "is required (an array of numbers)");
-    }
-    const toml::array* arr = n->as_array();
-    if (!arr || arr->empty()) fail(key, "must be a non-empty array of numbers");
-    std::vector<double> out;
-    for (const auto& el : *arr) {
-      auto v = el.value<double>();
-      if (!v) fail(key, "must contain only numbers");
-      if (!(*v >= lo && *v <= hi)) fail(key, fmt::format("contains {}, expected values in [{}, {}]", *v, lo, hi));
-      out.push_back(*v);
-    }
-    return out;
-  }
-
-  TableReader sub(const std::string& key) {
-    const toml::node* n = node(key);
-    if (n && !n->is_table()) fail(key, "must be a table");
-    return TableReader(n ? n->as_table() : nullptr, path_.empty() ? key : path_ + "." + key, file_);
-  }
-
-  /// Throws for the first key present in the table that nobody read.
-  void reject_unknown() const {
-    if (!table_) return;
-    for (const auto& [k, v] : *table_) {
-      const std::string key(k.str());
-      if (!used_.count(key)) {
-        std::vector<std::string> known(used_.begin(), used_.end());
-        throw ConfigError(fmt::format("{}: unknown key (known keys here: {})", where(key), fmt::join(known, ", ")));
-      }
-    }
-  }
-
-  const toml::table* table() const { return table_; }
-  const std::string& path() const { return path_; }
-
- private:
-  const toml::table* table_;
-  std::string path_;
-  fs::path file_;
-  std::set<std::string> used_;
-};
+/// "a.b" -> {"a", "b"}
+std::vector<std::string> split_dots(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (std::size_t dot; (dot = s.find('.', start)) != std::string::npos; start = dot + 1)
+    out.push_back(s.substr(start, dot - start));
+  out.push_back(s.substr(start));
+  return out;
+}
 
 fs::path resolve(const fs::path& base, const std::string& p) {
-  fs::path path(p);
+  const fs::path path(p);
   return (path.is_absolute() ? path : base / path).lexically_normal();
 }
 
-void require_file(const TableReader& r, const std::string& key, const fs::path& p) {
-  if (!fs::is_regular_file(p))
-    r.fail(key, fmt::format("file '{}' does not exist{}", p.string(),
-                            p.string().find("prepared") != std::string::npos
-                                ? " (run data_scripts/prepare_data.py and `tracer-bench embed` first; see README)"
-                                : ""));
-}
+/// Reads one config text into an ExperimentConfig, driven by the key table.
+class Loader {
+ public:
+  Loader(const fs::path& file, const fs::path& base, FileChecks checks) : file_(file), base_(base), checks_(checks) {}
 
-GateMode parse_mode(const TableReader& r, const std::string& s) {
-  if (s == "paper") return GateMode::kPaper;
-  if (s == "certified") return GateMode::kCertified;
-  if (s == "certified-bonferroni") return GateMode::kBonferroni;
-  r.fail("modes", fmt::format("has '{}', expected \"paper\", \"certified\" or \"certified-bonferroni\"", s));
-}
-
-ModelParams read_params(TableReader& r, const std::string& model) {
-  ModelParams params;
-  if (!r.table()) return params;
-  for (const auto& [k, v] : *r.table()) {
-    const std::string key(k.str());
-    auto d = v.value<double>();
-    if (!d) r.fail(key, fmt::format("parameter of '{}' must be a number", model));
-    params[key] = *d;
-    r.node(key);
+  /// "<file>:<line>" of a node, or "<file>" without one.
+  std::string at(const toml::node* n) const {
+    if (n && n->source().begin.line > 0) return fmt::format("{}:{}", file_.string(), n->source().begin.line);
+    return file_.string();
   }
-  return params;
-}
+
+  [[noreturn]] void fail(const toml::node* n, const std::string& section, const std::string& key,
+                         const std::string& what) const {
+    throw ConfigError(fmt::format("{}: [{}]{}{}: {}", at(n), section, key.empty() ? "" : " ", key, what));
+  }
+
+  ExperimentConfig load(const toml::table& root) {
+    ExperimentConfig cfg;
+    cfg.config_file = file_;
+    cfg.base_dir = base_;
+    for (const SectionInfo& s : config_schema::sections()) read_section(root, s, cfg);
+    reject_unknown_top(root);
+    cross_checks(root, cfg);
+    return cfg;
+  }
+
+ private:
+  /// The table of a (possibly nested) section, nullptr when absent.
+  const toml::node* find(const toml::table& root, const std::string& section) const {
+    const toml::node* n = &root;
+    std::string path;
+    for (const auto& part : split_dots(section)) {
+      if (!n->is_table()) fail(n, path, "", fmt::format("got {}; expected a table", shown(*n)));
+      n = n->as_table()->get(part);
+      path += (path.empty() ? "" : ".") + part;
+      if (!n) return nullptr;
+    }
+    return n;
+  }
+
+  void read_section(const toml::table& root, const SectionInfo& s, ExperimentConfig& cfg) {
+    const toml::node* n = find(root, s.name);
+    if (!s.array_of_tables) {
+      if (n && !n->is_table()) fail(n, s.name, "", fmt::format("got {}; expected a table", shown(*n)));
+      read_keys(n ? n->as_table() : nullptr, s, s.name, 0, cfg);
+      return;
+    }
+    const std::string expect = fmt::format("expected a non-empty array of tables, written [[{}]]", s.name);
+    if (!n) fail(nullptr, s.name, "", "missing; " + expect);
+    const toml::array* arr = n->as_array();
+    if (!arr || arr->empty() || !arr->is_array_of_tables())
+      fail(n, s.name, "", fmt::format("got {}; {}", arr && arr->empty() ? "an empty array" : shown(*n), expect));
+    s.resize(cfg, arr->size());
+    seen_.clear();
+    for (std::size_t i = 0; i < arr->size(); ++i)
+      read_keys(arr->get(i)->as_table(), s, fmt::format("{}[{}]", s.name, i), i, cfg);
+  }
+
+  void read_keys(const toml::table* t, const SectionInfo& s, const std::string& label, std::size_t index,
+                 ExperimentConfig& cfg) {
+    std::vector<std::string> known;
+    for (const Key& k : config_schema::keys()) {
+      if (k.section != s.name) continue;
+      known.push_back(k.name);
+      const toml::node* n = t ? t->get(k.name) : nullptr;
+      nodes_[label + "." + k.name] = n;
+      Value v;
+      if (n) {
+        v = read_value(k, *n, label);
+      } else if (k.compute_default) {
+        v = k.compute_default(cfg);
+        if (k.type == Type::kPath) v = resolve(base_, std::get<std::string>(v));
+      } else if (!k.required()) {
+        v = k.def;
+      } else {
+        fail(t, label, k.name,
+             fmt::format("missing{}; expected {}", t ? "" : fmt::format(" (no [{}] table)", s.name),
+                         config_schema::expected(k)));
+      }
+      if (k.unique && s.array_of_tables) check_distinct_entries(k, n, label, index, v);
+      if (k.check && n && !k.check(v))
+        fail(n, label, k.name, fmt::format("got {}; expected {}, {}", shown_value(*n), config_schema::expected(k), k.check_doc));
+      k.set(cfg, index, std::move(v));
+    }
+    // Child sections ([protocol.split]) are known keys of their parent.
+    for (const SectionInfo& child : config_schema::sections())
+      if (child.name.rfind(s.name + ".", 0) == 0 && child.name.find('.', s.name.size() + 1) == std::string::npos)
+        known.push_back(child.name.substr(s.name.size() + 1));
+    if (!t) return;
+    for (const auto& [key, node] : *t) {
+      const std::string name(key.str());
+      if (std::find(known.begin(), known.end(), name) == known.end())
+        fail(&node, label, name, fmt::format("unknown key; known keys in [{}]: {}", s.name, fmt::join(known, ", ")));
+    }
+  }
+
+  std::string shown_value(const toml::node& n) const {
+    if (const toml::array* a = n.as_array()) {
+      std::vector<std::string> items;
+      for (const auto& el : *a) items.push_back(shown(el));
+      return fmt::format("[{}]", fmt::join(items, ", "));
+    }
+    return shown(n);
+  }
+
+  /// An array-of-tables key marked unique (encoder / teacher names).
+  void check_distinct_entries(const Key& k, const toml::node* n, const std::string& label, std::size_t index,
+                              const Value& v) {
+    const std::string& name = std::get<std::string>(v);
+    auto& seen = seen_[k.name];
+    const auto it = seen.find(name);
+    if (it != seen.end())
+      fail(n, label, k.name,
+           fmt::format("\"{}\" is already the {} of {}[{}] ({}); expected a distinct {} for each [[{}]] entry", name,
+                       k.name, k.section, it->second.first, it->second.second, k.name, k.section));
+    seen.emplace(name, std::make_pair(index, at(n)));
+  }
+
+  void require_file(const Key& k, const toml::node& n, const std::string& label, const fs::path& p) const {
+    if (checks_ == FileChecks::kSkip) return;
+    std::error_code ec;
+    if (fs::is_regular_file(p, ec)) return;
+    fail(&n, label, k.name,
+         fmt::format("file '{}' does not exist; expected {}{}", p.string(), config_schema::expected(k),
+                     p.string().find("prepared") != std::string::npos
+                         ? " (run data_scripts/prepare_data.py and `tracer-bench embed` first; see README)"
+                         : ""));
+  }
+
+  [[noreturn]] void bad(const Key& k, const toml::node& n, const std::string& label) const {
+    fail(&n, label, k.name, fmt::format("got {}; expected {}", shown(n), config_schema::expected(k)));
+  }
+
+  double number(const Key& k, const toml::node& n, const std::string& label, const toml::node& el) const {
+    double v;
+    if (const auto* i = el.as_integer())
+      v = static_cast<double>(i->get());
+    else if (const auto* f = el.as_floating_point())
+      v = f->get();
+    else
+      bad(k, n, label);
+    if (!(v >= k.lo && v <= k.hi))
+      fail(&el, label, k.name, fmt::format("got {}; expected {}", shown(el), config_schema::expected(k)));
+    return v;
+  }
+
+  std::int64_t integer(const Key& k, const toml::node& n, const std::string& label, const toml::node& el) const {
+    const auto* i = el.as_integer();
+    if (!i) {
+      if (el.is_floating_point())
+        fail(&el, label, k.name, fmt::format("got {}, not an integer; expected {}", shown(el), config_schema::expected(k)));
+      bad(k, n, label);
+    }
+    const std::int64_t v = i->get();
+    const double d = static_cast<double>(v);
+    if (d < k.lo || d > k.hi)
+      fail(&el, label, k.name, fmt::format("got {}; expected {}", v, config_schema::expected(k)));
+    return v;
+  }
+
+  std::string string(const Key& k, const toml::node& n, const std::string& label, const toml::node& el) const {
+    const auto* s = el.as_string();
+    if (!s) bad(k, n, label);
+    const std::string& v = s->get();
+    if (k.non_empty && v.empty())
+      fail(&el, label, k.name, "got an empty string; expected " + config_schema::expected(k));
+    if (!k.choices.empty() && std::find(k.choices.begin(), k.choices.end(), v) == k.choices.end())
+      fail(&el, label, k.name,
+           fmt::format("got {}; expected {}", shown(el),
+                       k.type == Type::kStrings ? "each entry one of " + fmt::format("\"{}\"", fmt::join(k.choices, "\", \""))
+                                                : config_schema::expected(k)));
+    return v;
+  }
+
+  /// The elements of an array key, with the type, range and duplicate checks.
+  template <class T, class Read>
+  std::vector<T> list(const Key& k, const toml::node& n, const std::string& label, Read&& read_one) const {
+    const toml::array* a = n.as_array();
+    if (!a) bad(k, n, label);
+    if (k.non_empty && a->empty()) fail(&n, label, k.name, "got an empty array; expected " + config_schema::expected(k));
+    std::vector<T> out;
+    for (const auto& el : *a) {
+      T v = read_one(el);
+      if (k.unique) {
+        const auto dup = std::find(out.begin(), out.end(), v);
+        if (dup != out.end())
+          fail(&el, label, k.name,
+               fmt::format("{} is listed twice (entries {} and {}); expected each value once", shown(el),
+                           dup - out.begin() + 1, out.size() + 1));
+      }
+      out.push_back(std::move(v));
+    }
+    return out;
+  }
+
+  Value read_value(const Key& k, const toml::node& n, const std::string& label) const {
+    switch (k.type) {
+      case Type::kString:
+        return string(k, n, label, n);
+      case Type::kBool:
+        if (const auto* b = n.as_boolean()) return b->get();
+        bad(k, n, label);
+      case Type::kInteger:
+        return integer(k, n, label, n);
+      case Type::kNumber:
+        return number(k, n, label, n);
+      case Type::kPath:
+      case Type::kFile: {
+        const auto* s = n.as_string();
+        if (!s || s->get().empty()) bad(k, n, label);
+        const fs::path p = resolve(base_, s->get());
+        if (k.type == Type::kFile) require_file(k, n, label, p);
+        return p;
+      }
+      case Type::kFiles: {
+        std::vector<fs::path> out;
+        auto one = [&](const toml::node& el) {
+          const auto* s = el.as_string();
+          if (!s || s->get().empty()) bad(k, n, label);
+          out.push_back(resolve(base_, s->get()));
+          require_file(k, el, label, out.back());
+        };
+        if (const toml::array* a = n.as_array()) {
+          if (a->empty()) fail(&n, label, k.name, "got an empty array; expected " + config_schema::expected(k));
+          for (const auto& el : *a) one(el);
+        } else {
+          one(n);
+        }
+        return out;
+      }
+      case Type::kStrings:
+        return list<std::string>(k, n, label, [&](const toml::node& el) { return string(k, n, label, el); });
+      case Type::kIntegers:
+        return list<std::int64_t>(k, n, label, [&](const toml::node& el) { return integer(k, n, label, el); });
+      case Type::kNumbers:
+        return list<double>(k, n, label, [&](const toml::node& el) { return number(k, n, label, el); });
+      case Type::kModelParams: {
+        const toml::table* t = n.as_table();
+        if (!t) bad(k, n, label);
+        ParamTables out;
+        for (const auto& [model, sub] : *t) {
+          const std::string key = k.name + "." + std::string(model.str());
+          const toml::table* st = sub.as_table();
+          if (!st) fail(&sub, label, key, fmt::format("got {}; expected a table of numbers", shown(sub)));
+          ModelParams params;
+          for (const auto& [pname, pv] : *st) {
+            double d;
+            if (const auto* i = pv.as_integer())
+              d = static_cast<double>(i->get());
+            else if (const auto* f = pv.as_floating_point())
+              d = f->get();
+            else
+              fail(&pv, label, key + "." + std::string(pname.str()),
+                   fmt::format("got {}; expected a number (a parameter of '{}')", shown(pv), model.str()));
+            params[std::string(pname.str())] = d;
+          }
+          out[std::string(model.str())] = params;
+        }
+        return out;
+      }
+    }
+    throw InternalError("config: unhandled key type");
+  }
+
+  void reject_unknown_top(const toml::table& root) const {
+    std::vector<std::string> known;
+    for (const SectionInfo& s : config_schema::sections())
+      if (s.name.find('.') == std::string::npos) known.push_back(s.name);
+    for (const auto& [key, node] : root) {
+      const std::string name(key.str());
+      if (std::find(known.begin(), known.end(), name) == known.end())
+        throw ConfigError(fmt::format("{}: [{}]: unknown {}; known tables: {}", at(&node), name,
+                                      node.is_table() ? "table" : "top-level key", fmt::join(known, ", ")));
+    }
+  }
+
+  const toml::node* node_of(const std::string& label_key) const {
+    const auto it = nodes_.find(label_key);
+    return it == nodes_.end() ? nullptr : it->second;
+  }
+
+  /// Rules that tie keys together (documented in SectionInfo::rules).
+  void cross_checks(const toml::table& root, const ExperimentConfig& cfg) const {
+    for (std::size_t i = 0; i < cfg.encoders.size(); ++i) {
+      const EncoderSpec& e = cfg.encoders[i];
+      if (e.train.size() != e.test.size())
+        fail(node_of(fmt::format("encoders[{}].test", i)), fmt::format("encoders[{}]", i), "test",
+             fmt::format("names {} file(s); expected as many files as train ({})", e.test.size(), e.train.size()));
+    }
+    for (std::size_t i = 0; i < cfg.teachers.size(); ++i) {
+      const TeacherSpec& t = cfg.teachers[i];
+      if (t.test_fraction > 0.0 && t.rows != "labelled")
+        fail(node_of(fmt::format("teachers[{}].test_fraction", i)), fmt::format("teachers[{}]", i), "test_fraction",
+             fmt::format("got {}; expected 0 unless rows = \"labelled\" (it re-splits the labelled rows)",
+                         float_text(t.test_fraction)));
+    }
+    const SplitFractions& sp = cfg.protocol.split;
+    const double sum = sp.train + sp.val + sp.cal + sp.shadow;
+    if (std::abs(sum - 1.0) > 1e-9)
+      fail(find(root, "protocol.split"), "protocol", "split",
+           fmt::format("train + val + cal + shadow = {}; expected fractions that sum to 1", sum));
+
+    const toml::node* trees = node_of("zoo.trees");
+    const toml::node* cands = node_of("zoo.candidates");
+    if (trees && cands && cfg.zoo_trees)
+      fail(trees, "zoo", "trees",
+           "got true together with an explicit candidates list; expected no trees key (add dt, rf, et to candidates "
+           "instead)");
+    if (const toml::node* params = node_of("zoo.params"); params && params->is_table()) {
+      std::vector<std::string> names;
+      for (const auto& c : cfg.protocol.candidates) names.push_back(c.name);
+      for (const auto& [model, sub] : *params->as_table())
+        if (std::find(names.begin(), names.end(), model.str()) == names.end())
+          fail(&sub, "zoo", "params." + std::string(model.str()),
+               fmt::format("not a listed candidate; expected one of the candidates: {}", fmt::join(names, ", ")));
+    }
+    // Build each candidate once so bad hyper-parameters fail here, at the
+    // boundary, not in the middle of a replay.
+    for (const auto& c : cfg.protocol.candidates) {
+      try {
+        (void)make_surrogate(c);
+      } catch (const std::exception& e) {
+        const toml::node* where = params_node(c.name);
+        fail(where ? where : cands, "zoo", where ? "params." + c.name : "candidates", e.what());
+      }
+    }
+  }
+
+  const toml::node* params_node(const std::string& candidate) const {
+    const toml::node* params = node_of("zoo.params");
+    return params && params->is_table() ? params->as_table()->get(candidate) : nullptr;
+  }
+
+  fs::path file_;
+  fs::path base_;
+  FileChecks checks_;
+  std::map<std::string, const toml::node*> nodes_;  ///< "section.key" -> its node (nullptr: absent)
+  /// Array-of-tables unique keys: key -> value -> (entry index, "file:line").
+  std::map<std::string, std::map<std::string, std::pair<std::size_t, std::string>>> seen_;
+};
+
+// Inserts one value under `key`, with TOML types as before the table
+// existed (integers stay integers, paths become relative strings).
+struct Insert {
+  toml::table& out;
+  const std::string& key;
+  const fs::path& base;
+  std::string rel(const fs::path& p) const { return p.lexically_relative(base).generic_string(); }
+  void operator()(std::monostate) const {}
+  void operator()(bool b) const { out.insert(key, b); }
+  void operator()(std::int64_t i) const { out.insert(key, i); }
+  void operator()(double d) const { out.insert(key, d); }
+  void operator()(const std::string& s) const { out.insert(key, s); }
+  void operator()(const fs::path& p) const { out.insert(key, rel(p)); }
+  template <class T>
+  void operator()(const std::vector<T>& a) const {
+    toml::array arr;
+    for (const auto& x : a) {
+      if constexpr (std::is_same_v<T, fs::path>)
+        arr.push_back(rel(x));
+      else
+        arr.push_back(x);
+    }
+    out.insert(key, std::move(arr));
+  }
+  void operator()(const ParamTables& t) const {
+    toml::table tab;
+    for (const auto& [model, params] : t) {
+      toml::table pt;
+      for (const auto& [name, v] : params) pt.insert(name, v);
+      tab.insert(model, std::move(pt));
+    }
+    out.insert(key, std::move(tab));
+  }
+};
 
 }  // namespace
 
-ExperimentConfig load_config(const fs::path& toml_file) {
-  ExperimentConfig cfg;
-  cfg.config_file = toml_file;
-  if (!fs::is_regular_file(toml_file))
-    throw ConfigError(fmt::format("config file '{}' does not exist", toml_file.string()));
+ExperimentConfig parse_config_text(std::string_view toml_text, const fs::path& file, FileChecks checks) {
+  std::error_code ec;
+  const fs::path abs = fs::absolute(file, ec);
+  if (ec || file.empty())
+    throw ConfigError(fmt::format("config file name '{}' cannot be resolved: {}", file.string(),
+                                  ec ? ec.message() : "empty name"));
   toml::table root;
   try {
-    root = toml::parse_file(toml_file.string());
+    root = toml::parse(toml_text, file.string());
   } catch (const toml::parse_error& e) {
     std::ostringstream msg;
-    msg << toml_file.string() << ":" << e.source().begin.line << ":" << e.source().begin.column
+    msg << file.string() << ":" << e.source().begin.line << ":" << e.source().begin.column
         << ": TOML syntax error: " << e.description();
     throw ConfigError(msg.str());
   }
-  const fs::path base = fs::absolute(toml_file).parent_path().lexically_normal();
-  cfg.base_dir = base;
-  TableReader top(&root, "", toml_file);
+  Loader loader(file, abs.parent_path().lexically_normal(), checks);
+  return loader.load(root);
+}
 
-  TableReader exp = top.sub("experiment");
-  cfg.name = exp.str("name");
-  if (cfg.name.empty() || cfg.name.find_first_of("/\\ ") != std::string::npos)
-    exp.fail("name", "must be a non-empty name without slashes or spaces");
-  cfg.description = exp.str("description", "");
-  cfg.output_dir = resolve(base, exp.str("output_dir", "../results/" + cfg.name));
-  cfg.seed = static_cast<std::uint64_t>(exp.integer("seed", std::nullopt, 0, INT64_MAX));
-  cfg.n_seeds = static_cast<std::size_t>(exp.integer("seeds", 1, 1, 1000));
-  cfg.protocol.threads = static_cast<std::size_t>(exp.integer("threads", 0, 0, 256));
-  cfg.paper_reference = exp.str("paper_reference", "none");
-  if (cfg.paper_reference != "banking77" && cfg.paper_reference != "clinc150" &&
-      cfg.paper_reference != "mnli" && cfg.paper_reference != "none")
-    exp.fail("paper_reference", fmt::format("is '{}', expected banking77, clinc150, mnli or none", cfg.paper_reference));
-  exp.reject_unknown();
-
-  TableReader data = top.sub("data");
-  cfg.train_table = resolve(base, data.str("train"));
-  require_file(data, "train", cfg.train_table);
-  cfg.test_table = resolve(base, data.str("test"));
-  require_file(data, "test", cfg.test_table);
-  cfg.labels_file = resolve(base, data.str("labels"));
-  require_file(data, "labels", cfg.labels_file);
-  data.reject_unknown();
-
-  auto read_array_of_tables = [&](const std::string& key, auto&& each) {
-    const toml::node* n = top.node(key);
-    if (!n) top.fail(key, "is required (an array of tables, [[" + key + "]])");
-    const toml::array* arr = n->as_array();
-    if (!arr || arr->empty() || !arr->is_array_of_tables())
-      top.fail(key, "must be a non-empty array of tables, written [[" + key + "]]");
-    std::size_t i = 0;
-    for (const auto& el : *arr) {
-      TableReader r(el.as_table(), fmt::format("{}[{}]", key, i++), toml_file);
-      each(r);
-      r.reject_unknown();
-    }
-  };
-  std::set<std::string> names;
-  read_array_of_tables("encoders", [&](TableReader& r) {
-    EncoderSpec e;
-    e.name = r.str("name");
-    if (!names.insert("enc:" + e.name).second) r.fail("name", "duplicate encoder name '" + e.name + "'");
-    for (const char* side : {"train", "test"}) {
-      // A string, or an array of strings whose files are concatenated column-wise.
-      const toml::node* n = r.table() ? r.table()->get(side) : nullptr;
-      std::vector<std::string> files =
-          n && n->is_array() ? r.strings(side, std::nullopt) : std::vector<std::string>{r.str(side)};
-      if (files.empty()) r.fail(side, "must name at least one .npy file");
-      auto& out = std::string(side) == "train" ? e.train : e.test;
-      for (const auto& f : files) {
-        out.push_back(resolve(base, f));
-        require_file(r, side, out.back());
-      }
-    }
-    if (e.train.size() != e.test.size())
-      r.fail("test", fmt::format("names {} files but train names {}", e.test.size(), e.train.size()));
-    cfg.encoders.push_back(e);
-  });
-  read_array_of_tables("teachers", [&](TableReader& r) {
-    TeacherSpec t;
-    t.name = r.str("name");
-    if (!names.insert("teacher:" + t.name).second) r.fail("name", "duplicate teacher name '" + t.name + "'");
-    t.column = r.str("column");
-    t.rows = r.str("rows", "all");
-    if (t.rows != "all" && t.rows != "labelled")
-      r.fail("rows", fmt::format("is '{}', expected \"all\" or \"labelled\"", t.rows));
-    t.test_fraction = r.number("test_fraction", 0.0, 0.0, 0.9);
-    if (t.test_fraction > 0.0 && t.rows != "labelled")
-      r.fail("test_fraction", "only applies with rows = \"labelled\"");
-    cfg.teachers.push_back(t);
-  });
-
-  TableReader proto = top.sub("protocol");
-  ProtocolSettings& p = cfg.protocol;
-  p.days = static_cast<std::size_t>(proto.integer("days", std::nullopt, 1, 365));
-  p.alphas = proto.numbers("alphas", std::nullopt, 0.5, 0.9999);
-  if (!std::is_sorted(p.alphas.begin(), p.alphas.end()) ||
-      std::adjacent_find(p.alphas.begin(), p.alphas.end()) != p.alphas.end())
-    proto.fail("alphas", "must be strictly increasing");
-  p.baseline_holdout = proto.number("baseline_holdout", 0.2, 0.05, 0.5);
-  if (proto.has("pool_sizes")) {
-    for (double v : proto.numbers("pool_sizes", std::nullopt, 10, 1e9)) {
-      if (v != std::floor(v)) proto.fail("pool_sizes", fmt::format("contains {}, expected whole numbers", v));
-      cfg.pool_sizes.push_back(static_cast<std::size_t>(v));
-    }
-    if (!std::is_sorted(cfg.pool_sizes.begin(), cfg.pool_sizes.end()))
-      proto.fail("pool_sizes", "must be increasing");
-  }
-  {
-    TableReader split = proto.sub("split");
-    p.split.train = split.number("train", std::nullopt, 0.05, 0.95);
-    p.split.val = split.number("val", std::nullopt, 0.01, 0.9);
-    p.split.cal = split.number("cal", std::nullopt, 0.01, 0.9);
-    p.split.shadow = split.number("shadow", std::nullopt, 0.01, 0.9);
-    const double sum = p.split.train + p.split.val + p.split.cal + p.split.shadow;
-    if (std::abs(sum - 1.0) > 1e-9)
-      proto.fail("split", fmt::format("fractions sum to {}, expected 1", sum));
-    split.reject_unknown();
-  }
-  proto.reject_unknown();
-
-  TableReader gate = top.sub("gate");
-  p.gate.modes.clear();
-  for (const auto& m : gate.strings("modes", std::vector<std::string>{"paper"})) {
-    const GateMode mode = parse_mode(gate, m);
-    if (std::find(p.gate.modes.begin(), p.gate.modes.end(), mode) != p.gate.modes.end())
-      gate.fail("modes", "lists '" + m + "' twice");
-    p.gate.modes.push_back(mode);
-  }
-  if (p.gate.modes.empty()) gate.fail("modes", "must name at least one mode");
-  p.gate.min_coverage = gate.number("min_coverage", 0.05, 0.0, 1.0);
-  p.gate.min_accepted = static_cast<std::size_t>(gate.integer("min_accepted", 1, 1, 1000000));
-  p.gate.delta = gate.number("delta", 0.1, 1e-6, 0.5);
-  gate.reject_unknown();
-
-  TableReader zoo = top.sub("zoo");
-  cfg.zoo_trees = zoo.boolean("trees", false);
-  const std::vector<std::string> names_default = default_zoo(cfg.zoo_trees);
-  std::vector<std::string> cand = zoo.strings("candidates", names_default);
-  if (cand.empty()) zoo.fail("candidates", "must name at least one candidate");
-  if (zoo.has("candidates") && zoo.has("trees") && cfg.zoo_trees)
-    zoo.fail("trees", "cannot be combined with an explicit candidates list (add dt, rf, et to the list instead)");
-  TableReader params = zoo.sub("params");
-  p.candidates.clear();
-  const std::vector<std::string> known = known_surrogates();
-  for (const auto& c : cand) {
-    if (std::find(known.begin(), known.end(), c) == known.end())
-      zoo.fail("candidates", fmt::format("has unknown surrogate '{}' (known: {})", c, fmt::join(known, ", ")));
-    TableReader pr = params.sub(c);
-    p.candidates.push_back({c, read_params(pr, c)});
-  }
-  params.reject_unknown();
-  const std::string baseline = zoo.str("baseline", "logreg_c1");
-  if (std::find(known.begin(), known.end(), baseline) == known.end())
-    zoo.fail("baseline", fmt::format("is unknown surrogate '{}'", baseline));
-  p.baseline_model = {baseline, {}};
-  for (const auto& c : p.candidates)
-    if (c.name == baseline) p.baseline_model.params = c.params;
-  // Build each candidate once now so bad hyper-parameters fail here, at the
-  // boundary, not in the middle of a replay.
-  for (const auto& c : p.candidates) {
-    try {
-      (void)make_surrogate(c);
-    } catch (const std::exception& e) {
-      zoo.fail("params." + c.name, e.what());
-    }
-  }
-  zoo.reject_unknown();
-
-  TableReader cost = top.sub("cost");
-  cfg.cost.input_tokens_per_call = cost.number("input_tokens", std::nullopt, 0, 1e7);
-  cfg.cost.output_tokens_per_call = cost.number("output_tokens", std::nullopt, 0, 1e7);
-  cfg.cost.usd_per_million_input = cost.number("usd_per_million_input", std::nullopt, 0, 1e6);
-  cfg.cost.usd_per_million_output = cost.number("usd_per_million_output", std::nullopt, 0, 1e6);
-  cfg.cost.queries_per_day = cost.number("queries_per_day", std::nullopt, 0, 1e12);
-  cfg.cost.days_per_year = cost.number("days_per_year", 365, 1, 366);
-  cost.reject_unknown();
-
-  top.reject_unknown();
-  return cfg;
+ExperimentConfig load_config(const fs::path& toml_file, FileChecks checks) {
+  std::error_code ec;
+  if (!fs::is_regular_file(toml_file, ec))
+    throw ConfigError(fmt::format("config file '{}' does not exist; expected a TOML file", toml_file.string()));
+  std::ifstream in(toml_file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof())
+    throw ConfigError(fmt::format("config file '{}' cannot be read", toml_file.string()));
+  return parse_config_text(text.str(), toml_file, checks);
 }
 
 std::string config_to_toml(const ExperimentConfig& c) {
   // Paths are written relative to the config file, so the text is the same on
   // every machine and checkout.
-  auto rel = [&](const fs::path& p) { return p.lexically_relative(c.base_dir).generic_string(); };
-  toml::table t;
-  t.insert("experiment", toml::table{{"name", c.name},
-                                     {"description", c.description},
-                                     {"output_dir", rel(c.output_dir)},
-                                     {"seed", static_cast<std::int64_t>(c.seed)},
-                                     {"seeds", static_cast<std::int64_t>(c.n_seeds)},
-                                     {"threads", static_cast<std::int64_t>(c.protocol.threads)},
-                                     {"paper_reference", c.paper_reference}});
-  t.insert("data", toml::table{{"train", rel(c.train_table)},
-                               {"test", rel(c.test_table)},
-                               {"labels", rel(c.labels_file)}});
-  toml::array enc, tea;
-  for (const auto& e : c.encoders)
-  {
-    toml::array tr, te;
-    for (const auto& f : e.train) tr.push_back(rel(f));
-    for (const auto& f : e.test) te.push_back(rel(f));
-    enc.push_back(toml::table{{"name", e.name}, {"train", tr}, {"test", te}});
-  }
-  for (const auto& te : c.teachers)
-    tea.push_back(toml::table{{"name", te.name}, {"column", te.column}, {"rows", te.rows},
-                              {"test_fraction", te.test_fraction}});
-  t.insert("encoders", enc);
-  t.insert("teachers", tea);
-  const ProtocolSettings& p = c.protocol;
-  toml::array alphas;
-  for (double a : p.alphas) alphas.push_back(a);
-  toml::array pools;
-  for (std::size_t v : c.pool_sizes) pools.push_back(static_cast<std::int64_t>(v));
-  t.insert("protocol", toml::table{{"days", static_cast<std::int64_t>(p.days)},
-                                   {"pool_sizes", pools},
-                                   {"alphas", alphas},
-                                   {"baseline_holdout", p.baseline_holdout},
-                                   {"split", toml::table{{"train", p.split.train},
-                                                         {"val", p.split.val},
-                                                         {"cal", p.split.cal},
-                                                         {"shadow", p.split.shadow}}}});
-  toml::array modes;
-  for (GateMode m : p.gate.modes) modes.push_back(gate_mode_name(m));
-  t.insert("gate", toml::table{{"modes", modes},
-                               {"min_coverage", p.gate.min_coverage},
-                               {"min_accepted", static_cast<std::int64_t>(p.gate.min_accepted)},
-                               {"delta", p.gate.delta}});
-  toml::array cands;
-  toml::table params;
-  for (const auto& cs : p.candidates) {
-    cands.push_back(cs.name);
-    if (!cs.params.empty()) {
-      toml::table pt;
-      for (const auto& [k, v] : cs.params) pt.insert(k, v);
-      params.insert(cs.name, pt);
+  auto fill = [&](toml::table& out, const std::string& section, std::size_t index) {
+    for (const Key& k : config_schema::keys()) {
+      if (k.section != section || k.dump == config_schema::Dump::kNever) continue;
+      const Value v = k.get(c, index);
+      if (k.dump == config_schema::Dump::kUnlessDefault && v == k.def) continue;
+      std::visit(Insert{out, k.name, c.base_dir}, v);
     }
+  };
+  toml::table root;
+  for (const SectionInfo& s : config_schema::sections()) {
+    if (s.array_of_tables) {
+      toml::array arr;
+      for (std::size_t i = 0; i < s.count(c); ++i) {
+        toml::table t;
+        fill(t, s.name, i);
+        arr.push_back(std::move(t));
+      }
+      root.insert(s.name, std::move(arr));
+      continue;
+    }
+    toml::table* parent = &root;
+    const std::vector<std::string> parts = split_dots(s.name);
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) parent = parent->get_as<toml::table>(parts[i]);
+    toml::table t;
+    fill(t, s.name, 0);
+    parent->insert(parts.back(), std::move(t));
   }
-  t.insert("zoo", toml::table{{"candidates", cands}, {"baseline", p.baseline_model.name}, {"params", params}});
-  t.insert("cost", toml::table{{"input_tokens", c.cost.input_tokens_per_call},
-                               {"output_tokens", c.cost.output_tokens_per_call},
-                               {"usd_per_million_input", c.cost.usd_per_million_input},
-                               {"usd_per_million_output", c.cost.usd_per_million_output},
-                               {"queries_per_day", c.cost.queries_per_day},
-                               {"days_per_year", c.cost.days_per_year}});
   std::ostringstream os;
-  os << t;
+  os << root;
   return os.str();
 }
 

@@ -4,12 +4,15 @@
 
 namespace tracer {
 
+/// Filled from [cost] (docs/config.md). Only days_per_year has a default
+/// there, and tests/test_config.cpp checks this initialiser equals it; the
+/// other keys are required, so they start at zero rather than at made-up prices.
 struct CostModel {
-  double input_tokens_per_call = 800.0;
-  double output_tokens_per_call = 15.0;
-  double usd_per_million_input = 3.0;    ///< Sonnet 4.6 list price
-  double usd_per_million_output = 15.0;
-  double queries_per_day = 10000.0;
+  double input_tokens_per_call = 0.0;
+  double output_tokens_per_call = 0.0;
+  double usd_per_million_input = 0.0;
+  double usd_per_million_output = 0.0;
+  double queries_per_day = 0.0;
   double days_per_year = 365.0;
 };
 

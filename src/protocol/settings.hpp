@@ -1,6 +1,12 @@
 #pragma once
 // Everything the protocol needs to know, already validated (io/config.hpp
 // builds it from the TOML). No file names here: the protocol sees data only.
+//
+// Defaults: the config's defaults are declared in the key table
+// (io/config_schema.cpp, listed in docs/config.md); tests/test_config.cpp
+// checks that every initialiser below for an optional key equals the table's
+// default. Initialisers of keys the config requires (days, alphas, split,
+// candidates) never reach a run; they give tests a small valid protocol.
 #include <cstdint>
 #include <string>
 #include <vector>
