@@ -33,6 +33,7 @@ ExperimentResults full_results() {
   r.info.n_seeds = 2;
   r.info.paper_reference = "banking77";
   r.info.encoders = {{"enc", 2}};
+  r.info.cost = {800.0, 15.0, 3.0, 15.0, 10000.0, 365.0};
   r.info.resolved_config_toml = "[experiment]\nname = \"hand\"\n";
   r.info.inputs = {{"train_table", "train.csv", std::string(64, 'a')}, {"labels", "labels.txt", std::string(64, 'b')}};
   r.teachers = {{{"teach", "label", "all", 0.0}, 200, 12, 200, 12, 1.0, 1.0, {}, 2}};

@@ -95,8 +95,8 @@ LoadedTeacher load_teacher(const ExperimentConfig& cfg, const std::vector<std::s
   gather(t.test_rows, t.test, t.truth_test);
   t.summary.train_rows = t.train.n_elem;
   t.summary.test_rows = t.test.n_elem;
-  t.summary.train_accuracy = static_cast<double>(arma::accu(t.train == t.truth_train)) / t.train.n_elem;
-  t.summary.test_accuracy = static_cast<double>(arma::accu(t.test == t.truth_test)) / t.test.n_elem;
+  t.summary.train_accuracy = static_cast<double>(arma::accu(t.train == t.truth_train)) / static_cast<double>(t.train.n_elem);
+  t.summary.test_accuracy = static_cast<double>(arma::accu(t.test == t.truth_test)) / static_cast<double>(t.test.n_elem);
   t.summary.out_of_set = space.out_of_set_counts();
   t.summary.n_classes = space.size();
   t.label_names = space.names();

@@ -247,8 +247,8 @@ std::string artifacts_markdown(const ArtifactSet& s, const ArtifactContext& c, c
   if (o.deployed)
     md << family_name(o.family) << " deployed (surrogate `" << md_cell(o.surrogate) << "`"
        << (o.family == Family::kL2D ? fmt::format(", acceptor threshold {}", ta3(o.threshold)) : std::string())
-       << "): it handles " << s.handled << " of " << s.n << " test inputs (" << pct(s.n ? double(s.handled) / s.n : 0.0)
-       << ")" << (s.handled ? fmt::format(", teacher agreement {} on them", ta3(double(s.agree) / s.handled)) : "")
+       << "): it handles " << s.handled << " of " << s.n << " test inputs (" << pct(s.n ? double(s.handled) / double(s.n) : 0.0)
+       << ")" << (s.handled ? fmt::format(", teacher agreement {} on them", ta3(double(s.agree) / double(s.handled))) : "")
        << ".";
   else
     md << "Nothing deployed: all " << s.n << " test inputs go to the teacher (" << md_cell(o.gate_note) << ").";
@@ -337,7 +337,7 @@ std::string artifacts_markdown(const ArtifactSet& s, const ArtifactContext& c, c
       if (t.delta < 0) ++down;
     }
     md << "Against day " << o.day - 1 << "'s deployed policy (same gate and alpha), test coverage went from "
-       << pct(s.n ? double(s.previous_handled) / s.n : 0.0) << " to " << pct(s.n ? double(s.handled) / s.n : 0.0)
+       << pct(s.n ? double(s.previous_handled) / double(s.n) : 0.0) << " to " << pct(s.n ? double(s.handled) / double(s.n) : 0.0)
        << "; the handled rate rose for " << up << " labels, fell for " << down << ", and did not change for "
        << s.deltas.size() - up - down << ".";
     std::vector<const TemporalDelta*> rows;
