@@ -20,6 +20,7 @@
 #include "io/plots.hpp"
 #include "hand_results.hpp"
 #include "protocol/analysis.hpp"
+#include "protocol/results.hpp"
 
 namespace tracer {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "io/format.hpp"
 #include "io/names.hpp"
-#include "protocol/analysis.hpp"
+#include "protocol/results.hpp"
 #include "protocol/paper_reference.hpp"
 
 namespace tracer {

@@ -13,7 +13,7 @@
 
 #include "io/format.hpp"
 #include "io/names.hpp"
-#include "protocol/analysis.hpp"
+#include "protocol/results.hpp"
 
 namespace tracer {
 

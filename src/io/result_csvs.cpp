@@ -4,7 +4,7 @@
 
 #include "io/csv_table.hpp"
 #include "io/format.hpp"
-#include "protocol/analysis.hpp"
+#include "protocol/results.hpp"
 
 namespace tracer {
 namespace {

@@ -129,4 +129,21 @@ struct ExperimentResults {
   double seconds_total = 0.0;  ///< wall time (not part of compared outputs)
 };
 
+// ---- lookups on the result object (defined in protocol/results.cpp) ---------
+
+/// Whether an outcome's test_decision carries real surrogate predictions: a
+/// deployed policy always does; for a refused one the replay stores zeros
+/// unless it records the selected surrogate's predictions (non-zero scores).
+bool predictions_recorded(const DayOutcome& outcome);
+
+/// The outcome of `run` on (day, mode, alpha), or nullptr.
+const DayOutcome* find_outcome(const RunResult& run, std::size_t day, GateMode mode, double alpha);
+
+/// The baseline outcome of `run` at alpha, or nullptr.
+const BaselineOutcome* find_baseline(const RunResult& run, double alpha);
+
+/// The alpha the report's artifact section shows: 0.95 (the paper's artifact
+/// setting) when swept, else the highest alpha of the sweep.
+double shown_artifact_alpha(const ProtocolSettings& protocol);
+
 }  // namespace tracer
