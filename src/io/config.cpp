@@ -343,7 +343,7 @@ ExperimentConfig load_config(const fs::path& toml_file) {
   for (const auto& c : p.candidates) {
     try {
       (void)make_surrogate(c);
-    } catch (const std::exception& e) {
+    } catch (const ParameterError& e) {  // anything else is a bug and propagates
       zoo.fail("params." + c.name, e.what());
     }
   }
