@@ -92,7 +92,10 @@ class TreeBuilder {
       stack.pop_back();
       const auto id = static_cast<std::int32_t>(tree_.nodes.size());
       tree_.nodes.emplace_back();
-      if (e.parent >= 0) (e.is_left ? tree_.nodes[e.parent].left : tree_.nodes[e.parent].right) = id;
+      if (e.parent >= 0) {
+        auto& parent = tree_.nodes[static_cast<std::size_t>(e.parent)];
+        (e.is_left ? parent.left : parent.right) = id;
+      }
 
       const std::size_t n_node = e.end - e.start;
       std::fill(counts_.begin(), counts_.end(), 0);
@@ -116,7 +119,7 @@ class TreeBuilder {
         leaf = best_feature < 0;
       }
       if (leaf) {
-        auto& node = tree_.nodes[id];
+        auto& node = tree_.nodes[static_cast<std::size_t>(id)];
         node.leaf_begin = static_cast<std::uint32_t>(tree_.leaf_class.size());
         for (std::size_t c = 0; c < s_.K; ++c) {
           if (counts_[c] == 0) continue;
@@ -127,7 +130,7 @@ class TreeBuilder {
         continue;
       }
       const std::uint32_t mid = partition(e.start, e.end, best_feature, best);
-      auto& node = tree_.nodes[id];
+      auto& node = tree_.nodes[static_cast<std::size_t>(id)];
       node.feature = best_feature;
       node.threshold = best.threshold;
       stack.push_back({mid, e.end, e.depth + 1, id, false});
@@ -172,7 +175,7 @@ class TreeBuilder {
       std::sort(keys_.begin(), keys_.begin() + static_cast<std::ptrdiff_t>(m));
       return;
     }
-    const int bits = std::bit_width(range);
+    const int bits = static_cast<int>(std::bit_width(range));
     std::uint64_t* src = keys_.data();
     std::uint64_t* dst = tmp_.data();
     for (int shift = 0; shift < bits; shift += 8) {
