@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/certify.hpp"
+#include "core/errors.hpp"
 #include "core/rng.hpp"
 
 namespace tracer {
@@ -279,16 +280,16 @@ TEST(Certify, RefusesAnAlphaNoThresholdCanCertify) {
 TEST(Certify, RejectsBadInput) {
   const arma::vec s = {0.1, 0.2};
   const arma::uvec a = {1, 0};
-  EXPECT_THROW(calibrate_fixed_sequence(s, arma::uvec{1}, 0.9, 0.1, 1), std::invalid_argument);
+  EXPECT_THROW(calibrate_fixed_sequence(s, arma::uvec{1}, 0.9, 0.1, 1), InternalError);
   EXPECT_THROW(calibrate_point_estimate(arma::vec{0.1, std::nan("")}, a, 0.9, 1),
-               std::invalid_argument);
-  EXPECT_THROW(calibrate_bonferroni(s, arma::uvec{1, 2}, 0.9, 0.1, 1, 5), std::invalid_argument);
-  EXPECT_THROW(calibrate_fixed_sequence(s, a, 0.9, 0.0, 1), std::invalid_argument);
-  EXPECT_THROW(calibrate_fixed_sequence(s, a, 0.9, 1.0, 1), std::invalid_argument);
-  EXPECT_THROW(calibrate_fixed_sequence(s, a, 0.0, 0.1, 1), std::invalid_argument);
-  EXPECT_THROW(calibrate_bonferroni(s, a, 0.9, 0.1, 1, 0), std::invalid_argument);
-  EXPECT_THROW(clopper_pearson_lower(5, 4, 0.1), std::invalid_argument);
-  EXPECT_THROW(certify_global(a, 0.9, -0.1), std::invalid_argument);
+               InternalError);
+  EXPECT_THROW(calibrate_bonferroni(s, arma::uvec{1, 2}, 0.9, 0.1, 1, 5), InternalError);
+  EXPECT_THROW(calibrate_fixed_sequence(s, a, 0.9, 0.0, 1), InternalError);
+  EXPECT_THROW(calibrate_fixed_sequence(s, a, 0.9, 1.0, 1), InternalError);
+  EXPECT_THROW(calibrate_fixed_sequence(s, a, 0.0, 0.1, 1), InternalError);
+  EXPECT_THROW(calibrate_bonferroni(s, a, 0.9, 0.1, 1, 0), InternalError);
+  EXPECT_THROW(clopper_pearson_lower(5, 4, 0.1), InternalError);
+  EXPECT_THROW(certify_global(a, 0.9, -0.1), InternalError);
 }
 
 // --- simulation with a known agreement curve ------------------------------------

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "core/metrics.hpp"
 #include "core/models/logistic_regression.hpp"
 #include "core/rng.hpp"
@@ -68,6 +70,27 @@ TEST(LogisticRegression, SingleClassIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("single class"), std::string::npos);
   }
   EXPECT_THROW(lr.fit(arma::mat(0, 3), arma::uvec(), 3, {}), TrainingError);
+}
+
+TEST(LogisticRegression, ParamsRejectNonIntegersAndOutOfRange) {
+  const auto& table = LogisticRegression::param_table();
+  try {
+    table.read("logreg_c1", {{"max_iter", 2.5}}, {});  // was silently truncated to 2
+    FAIL() << "no ParameterError for max_iter = 2.5";
+  } catch (const ParameterError& e) {
+    EXPECT_EQ(std::string(e.what()), "logreg_c1: parameter max_iter must be an integer in [1, 1000000], got 2.5");
+  }
+  try {
+    table.read("logreg_c10", {{"C", 0.0}}, {.C = 10.0});
+    FAIL() << "no ParameterError for C = 0";
+  } catch (const ParameterError& e) {
+    EXPECT_EQ(std::string(e.what()), "logreg_c10: parameter C must be > 0, got 0");
+  }
+  EXPECT_THROW(table.read("logreg_c1", {{"tol", std::nan("")}}, {}), ParameterError);
+  EXPECT_THROW(table.read("logreg_c1", {{"penalty", 1.0}}, {}), ParameterError);
+  const auto p = table.read("logreg_c1", {{"max_iter", 50}, {"C", 0.5}}, {});
+  EXPECT_EQ(p.max_iterations, 50);
+  EXPECT_EQ(p.C, 0.5);
 }
 
 TEST(LogisticRegression, ConvergesToTheSolverTolerance) {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/encoder/embedding_ops.hpp"
+#include "core/errors.hpp"
 #include "core/encoder/lsa.hpp"
 #include "core/encoder/randomized_svd.hpp"
 #include "io/atomic_file.hpp"
@@ -220,18 +221,18 @@ TEST(LsaEncoder, ClearErrors) {
   LsaEncoder enc(small_options(50));
   try {
     enc.fit_transform(corpus(), 1);
-    FAIL() << "expected std::invalid_argument";
-  } catch (const std::invalid_argument& e) {
+    FAIL() << "expected DataError";
+  } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("dimension 50"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("20 texts"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(enc.fitted());
-  EXPECT_THROW(enc.transform({"x"}), std::logic_error);
-  EXPECT_THROW(LsaEncoder(small_options(2)).fit_transform({}, 1), std::invalid_argument);
-  EXPECT_THROW(LsaEncoder(small_options(1)).fit_transform({"?!", "..."}, 1), std::invalid_argument);
+  EXPECT_THROW(enc.transform({"x"}), InternalError);
+  EXPECT_THROW(LsaEncoder(small_options(2)).fit_transform({}, 1), DataError);
+  EXPECT_THROW(LsaEncoder(small_options(1)).fit_transform({"?!", "..."}, 1), DataError);
   LsaOptions bad;
   bad.ngram_max = 4;
-  EXPECT_THROW(LsaEncoder{bad}, std::invalid_argument);
+  EXPECT_THROW(LsaEncoder{bad}, ConfigError);
 }
 
 TEST(PairFeatures, ConcatenatesUVAbsDiffProduct) {
@@ -240,7 +241,7 @@ TEST(PairFeatures, ConcatenatesUVAbsDiffProduct) {
   const arma::mat f = pair_features(u, v);
   const arma::mat expected = {{1.0, -2.0, 3.0, 1.0, 2.0, 3.0, 3.0, -2.0}, {0.5, 0.0, 0.5, -1.0, 0.0, 1.0, 0.25, -0.0}};
   EXPECT_TRUE(arma::approx_equal(f, expected, "absdiff", 0.0));
-  EXPECT_THROW(pair_features(u, v.cols(0, 0)), std::invalid_argument);
+  EXPECT_THROW(pair_features(u, v.cols(0, 0)), InternalError);
 }
 
 TEST(L2NormalizeRows, KeepsZeroRowsZero) {
@@ -316,7 +317,7 @@ TEST(RandomizedSvd, RankDeficientDirectionsAreZero) {
   EXPECT_GT(r.s[1], 0.1);
   EXPECT_EQ(r.s[2], 0.0);
   EXPECT_EQ(arma::norm(r.V.col(2)), 0.0);
-  EXPECT_THROW(randomized_svd(arma::sp_mat(D), RandomizedSvdOptions{5, 0, 0, 1}, 1), std::invalid_argument);
+  EXPECT_THROW(randomized_svd(arma::sp_mat(D), RandomizedSvdOptions{5, 0, 0, 1}, 1), InternalError);
 }
 
 TEST(DenseTimesSparse, MatchesArmadilloAndIgnoresThreadCount) {
@@ -326,7 +327,7 @@ TEST(DenseTimesSparse, MatchesArmadilloAndIgnoresThreadCount) {
   const arma::mat one = dense_times_sparse(D, S, 1);
   EXPECT_LT(arma::abs(one - D * arma::mat(S)).max(), 1e-12);
   EXPECT_TRUE(same_bits(one, dense_times_sparse(D, S, 3)));
-  EXPECT_THROW(dense_times_sparse(D, S.t(), 1), std::invalid_argument);
+  EXPECT_THROW(dense_times_sparse(D, S.t(), 1), InternalError);
 }
 
 // --- the embed command -------------------------------------------------

@@ -79,7 +79,7 @@ TEST_P(MlpModels, ProbabilitiesValidAndRowPathMatches) {
   std::vector<double> out(4);
   for (arma::uword i = 0; i < 20; ++i) {
     const arma::rowvec x = ds.X.row(i);
-    m.predict_proba_row(x.memptr(), out.data());
+    m.predict_proba_row(x.memptr(), x.n_elem, out.data());
     for (std::size_t k = 0; k < 4; ++k) EXPECT_NEAR(out[k], P(i, k), 1e-4);
   }
 }
@@ -117,10 +117,13 @@ TEST(Mlp, RejectsEmptyAndSingleClass) {
 }
 
 TEST(Mlp, ParamsAreCheckedPerShape) {
-  EXPECT_EQ(MlpClassifier::params_from("mlp_2h", {{"hidden2", 32}}, {.hidden = {256, 96}}).hidden[1], 32u);
-  EXPECT_THROW(MlpClassifier::params_from("mlp_1h", {{"hidden2", 32}}, {.hidden = {256}}), std::invalid_argument);
-  EXPECT_THROW(MlpClassifier::params_from("mlp_1h", {{"learning_rate", 0.0}}, {}), std::invalid_argument);
-  EXPECT_THROW(MlpClassifier::params_from("mlp_1h", {{"early_stopping", 2}}, {}), std::invalid_argument);
+  const auto& table = MlpClassifier::param_table();
+  EXPECT_EQ(table.read("mlp_2h", {{"hidden2", 32}}, {.hidden = {256, 96}}).hidden[1], 32u);
+  EXPECT_THROW(table.read("mlp_1h", {{"hidden2", 32}}, {.hidden = {256}}), ParameterError);
+  EXPECT_THROW(table.read("mlp_1h", {{"learning_rate", 0.0}}, {}), ParameterError);
+  EXPECT_THROW(table.read("mlp_1h", {{"early_stopping", 2}}, {}), ParameterError);
+  EXPECT_THROW(table.read("mlp_1h", {{"hidden1", 12.5}}, {}), ParameterError);
+  EXPECT_FALSE(table.read("mlp_1h", {{"early_stopping", 0}}, {}).early_stopping);
 }
 
 }  // namespace

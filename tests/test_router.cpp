@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <cmath>
+#include <cstdint>
+
 #include "core/acceptor.hpp"
 #include "core/metrics.hpp"
 #include "core/router.hpp"
@@ -41,6 +45,76 @@ TEST(Router, SingleRowRoutingEqualsTheBatchRuleTheGateChecks) {
   }
   EXPECT_GT(handled, n / 3);
   EXPECT_LT(handled, n);
+}
+
+// A surrogate whose probabilities are fixed per row (row r = x[0]), chosen to
+// sit on the edges of the rule: exact ties (first column wins), a row whose
+// acceptor score is exactly the threshold (accepted: >=), rows just below it,
+// NaN and negative entries (read as 0 by the acceptor). Batch and row routing
+// see the very same probabilities, so any difference between the gate's rule
+// and the router's rule shows up here, for every family.
+class FixedRows final : public Surrogate {
+ public:
+  explicit FixedRows(arma::mat P) : P_(std::move(P)) {}
+  void fit(const arma::mat&, const arma::uvec&, std::size_t, const FitContext&) override {}
+  arma::mat predict_proba(const arma::mat& X) const override {
+    arma::mat out(X.n_rows, P_.n_cols);
+    for (arma::uword i = 0; i < X.n_rows; ++i) out.row(i) = P_.row(static_cast<arma::uword>(X(i, 0)));
+    return out;
+  }
+  void predict_proba_row(const double* x, std::size_t, double* out) const override {
+    for (arma::uword k = 0; k < P_.n_cols; ++k) out[k] = P_(static_cast<arma::uword>(x[0]), k);
+  }
+  std::string name() const override { return "fixed"; }
+  std::size_t n_classes() const override { return P_.n_cols; }
+
+ private:
+  arma::mat P_;
+};
+
+TEST(Router, BatchAndRowPathsCannotDiverge) {
+  const double nan = std::nan("");
+  arma::mat P = {{0.5, 0.5, 0.0},   {0.2, 0.4, 0.4},  {0.9, 0.05, 0.05}, {0.34, 0.33, 0.33},
+                 {nan, 0.6, 0.4},   {0.1, -0.2, 1.1}, {1.0 / 3, 1.0 / 3, 1.0 / 3}, {0.0, 0.0, 1.0}};
+  auto model = std::make_shared<FixedRows>(P);
+  auto acceptor = std::make_shared<Acceptor>();  // unfitted: scores by the top-1 probability
+  const arma::mat X = arma::regspace<arma::vec>(0, P.n_rows - 1);
+  for (const Family family : {Family::kNone, Family::kGlobal, Family::kL2D}) {
+    // threshold = row 3's score exactly: >= must accept it, rows with a lower score must not.
+    const double threshold = acceptor->score_row(P.colptr(0) + 3, P.n_cols, P.n_rows);
+    const RoutingPolicy policy{family, family == Family::kNone ? nullptr : model,
+                               family == Family::kL2D ? acceptor : nullptr, threshold};
+    const RoutingDecision batch = policy.route(X);
+    const RoutingDecision from_probs = policy.route_probabilities(P);
+    const Router router(policy);
+    for (arma::uword i = 0; i < P.n_rows; ++i) {
+      const double x = static_cast<double>(i);
+      const RouteResult r = router.route_row(&x, 1);
+      const RouteResult direct = route_probability_row(policy, P.colptr(0) + i, P.n_cols, P.n_rows);
+      for (const RoutingDecision* d : {&batch, &from_probs}) {
+        EXPECT_EQ(r.label, d->prediction[i]) << family_name(family) << " row " << i;
+        EXPECT_EQ(std::bit_cast<std::uint64_t>(r.score), std::bit_cast<std::uint64_t>(d->score[i]))
+            << family_name(family) << " row " << i;
+        EXPECT_EQ(r.handled, d->handled[i] == 1) << family_name(family) << " row " << i;
+      }
+      EXPECT_EQ(r.handled, direct.handled);
+      EXPECT_EQ(r.handled, accepts(family, r.score, threshold));
+    }
+    if (family == Family::kL2D) {
+      EXPECT_EQ(batch.prediction[0], 0u) << "ties go to the first column";
+      EXPECT_EQ(batch.prediction[1], 1u) << "ties go to the first column";
+      EXPECT_EQ(batch.handled[3], 1u) << "score == threshold is accepted";
+      EXPECT_EQ(batch.handled[6], 0u) << "a score below the threshold is deferred";
+    }
+  }
+}
+
+TEST(Router, AcceptRule) {
+  EXPECT_FALSE(accepts(Family::kNone, 1.0, 0.0));
+  EXPECT_TRUE(accepts(Family::kGlobal, 0.0, 1.0));
+  EXPECT_TRUE(accepts(Family::kL2D, 0.7, 0.7));
+  EXPECT_FALSE(accepts(Family::kL2D, std::nextafter(0.7, 0.0), 0.7));
+  EXPECT_FALSE(accepts(Family::kL2D, std::nan(""), 0.7));
 }
 
 TEST(Router, NoPolicyDefersEverything) {

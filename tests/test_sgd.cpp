@@ -77,7 +77,7 @@ TEST(Sgd, RowPathMatchesBatch) {
   std::vector<double> out(4);
   for (arma::uword i = 0; i < 20; ++i) {
     const arma::rowvec x = ds.X.row(i);
-    m.predict_proba_row(x.memptr(), out.data());
+    m.predict_proba_row(x.memptr(), x.n_elem, out.data());
     for (std::size_t k = 0; k < 4; ++k) EXPECT_NEAR(out[k], P(i, k), 1e-4);
   }
 }
@@ -104,10 +104,11 @@ TEST(Sgd, RejectsEmptyAndSingleClass) {
 }
 
 TEST(Sgd, ParamsAreRangeChecked) {
-  EXPECT_THROW(SgdClassifier::params_from("sgd_log", {{"alpha", -1.0}}, {}), std::invalid_argument);
-  EXPECT_THROW(SgdClassifier::params_from("sgd_log", {{"max_iter", 2.5}}, {}), std::invalid_argument);
-  EXPECT_THROW(SgdClassifier::params_from("sgd_log", {{"eta0", 1.0}}, {}), std::invalid_argument);
-  EXPECT_EQ(SgdClassifier::params_from("sgd_log", {{"max_iter", 50}}, {}).max_iter, 50);
+  const auto& table = SgdClassifier::param_table();
+  EXPECT_THROW(table.read("sgd_log", {{"alpha", -1.0}}, {}), ParameterError);
+  EXPECT_THROW(table.read("sgd_log", {{"max_iter", 2.5}}, {}), ParameterError);
+  EXPECT_THROW(table.read("sgd_log", {{"eta0", 1.0}}, {}), ParameterError);
+  EXPECT_EQ(table.read("sgd_log", {{"max_iter", 50}}, {}).max_iter, 50);
 }
 
 }  // namespace

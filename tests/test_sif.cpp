@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/encoder/sif.hpp"
+#include "core/errors.hpp"
 #include "io/atomic_file.hpp"
 #include "io/glove_store.hpp"
 #include "io/npy.hpp"
@@ -155,8 +156,8 @@ TEST(SifEncoder, OovOnlyTextIsZeroAndCounted) {
 TEST(SifEncoder, AllEmptyTrainingTextsAreAnError) {
   Tiny t;
   SifEncoder enc(t.table, t.vocab);
-  EXPECT_THROW(enc.fit({"xyz", "qq"}), std::invalid_argument);
-  EXPECT_THROW(enc.transform({"card"}), std::logic_error);
+  EXPECT_THROW(enc.fit({"xyz", "qq"}), DataError);
+  EXPECT_THROW(enc.transform({"card"}), InternalError);
 }
 
 TEST(SifEncoder, DeterministicAndTrainFrequencyMode) {
@@ -177,7 +178,7 @@ TEST(SifEncoder, DeterministicAndTrainFrequencyMode) {
     // The removed directions are gone from every row.
     EXPECT_LT(arma::abs(xa * a.components().t()).max(), 1e-12);
   }
-  EXPECT_THROW(parse_sif_frequency("unigram"), std::invalid_argument);
+  EXPECT_THROW(parse_sif_frequency("unigram"), ConfigError);
   EXPECT_EQ(parse_sif_frequency("train"), SifFrequency::kTrain);
 }
 

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "core/errors.hpp"
 #include "core/split.hpp"
 
 namespace tracer {
@@ -61,11 +62,11 @@ TEST(StratifiedSubsample, ExactSizeAndProportionalClasses) {
   EXPECT_EQ(arma::unique(s).eval().n_elem, 51u);
   const double share = static_cast<double>(arma::accu(y.elem(s) == 10)) / 51.0;
   EXPECT_NEAR(share, 200.0 / 255.0, 1.0 / 51.0 + 1e-9);
-  EXPECT_THROW(stratified_subsample(y, y.n_elem + 1, 3), std::invalid_argument);
+  EXPECT_THROW(stratified_subsample(y, y.n_elem + 1, 3), InternalError);
 }
 
 TEST(StratifiedSplit, RejectsFractionsNotSummingToOne) {
-  EXPECT_THROW(stratified_split(arma::uvec{0, 1}, {0.5, 0.4}, 1), std::invalid_argument);
+  EXPECT_THROW(stratified_split(arma::uvec{0, 1}, {0.5, 0.4}, 1), InternalError);
 }
 
 }  // namespace

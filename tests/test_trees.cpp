@@ -49,6 +49,20 @@ TEST_P(Trees, ProbabilitiesValidWithAbsentClass) {
   EXPECT_TRUE(valid_probabilities(m.predict_proba(ds.X * 1e30), 200, 4));
 }
 
+TEST_P(Trees, RowPathIsBitIdenticalToBatch) {
+  auto ds = make_blobs(200, 8, 3, 1.0, 4);
+  TreeEnsemble m(GetParam().name, GetParam().params);
+  m.fit(ds.X, ds.y, 4, {.seed = 2});
+  const arma::mat P = m.predict_proba(ds.X);
+  std::vector<double> out(4);
+  for (arma::uword i = 0; i < ds.X.n_rows; ++i) {
+    const arma::rowvec x = ds.X.row(i);
+    m.predict_proba_row(x.memptr(), x.n_elem, out.data());
+    for (std::size_t k = 0; k < 4; ++k) EXPECT_EQ(out[k], P(i, k)) << "row " << i << " class " << k;
+  }
+  EXPECT_THROW(m.predict_proba_row(ds.X.colptr(0), 7, out.data()), InternalError);
+}
+
 TEST_P(Trees, IdenticalAtOneAndTwoThreads) {
   auto ds = make_blobs(300, 10, 4, 0.7, 5);
   TreeEnsemble a(GetParam().name, GetParam().params), b(GetParam().name, GetParam().params),
@@ -128,10 +142,14 @@ TEST(Tree, RejectsEmptySingleClassAndBadParams) {
   } catch (const TrainingError& e) {
     EXPECT_NE(std::string(e.what()).find("et: training set has a single class"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(TreeEnsemble::params_from("dt", {{"n_estimators", 5}}, kDt), std::invalid_argument);
-  EXPECT_THROW(TreeEnsemble::params_from("rf", {{"min_samples_leaf", 0}}, kRf), std::invalid_argument);
-  EXPECT_THROW(TreeEnsemble::params_from("rf", {{"max_features", 1.5}}, kRf), std::invalid_argument);
-  EXPECT_EQ(TreeEnsemble::params_from("rf", {{"n_estimators", 10}}, kRf).n_estimators, 10);
+  const auto& table = TreeEnsemble::param_table();
+  EXPECT_THROW(table.read("dt", {{"n_estimators", 5}}, kDt), ParameterError);
+  EXPECT_THROW(table.read("rf", {{"min_samples_leaf", 0}}, kRf), ParameterError);
+  EXPECT_THROW(table.read("rf", {{"max_features", 1.5}}, kRf), ParameterError);
+  EXPECT_THROW(table.read("rf", {{"max_features", -0.5}}, kRf), ParameterError);
+  EXPECT_EQ(table.read("rf", {{"max_features", 0.25}}, kRf).max_features, 0.25);
+  EXPECT_EQ(table.read("rf", {{"n_estimators", 10}}, kRf).n_estimators, 10);
+  EXPECT_TRUE(table.read("et", {{"bootstrap", 1}}, kEt).bootstrap);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #include "core/acceptor.hpp"
+#include "core/errors.hpp"
 
 #include <cmath>
-#include <stdexcept>
 
 #include "core/lbfgs.hpp"
 #include "core/softmax_loss.hpp"
@@ -36,7 +36,7 @@ arma::mat acceptor_features(const arma::mat& probs) {
 }
 
 void Acceptor::fit(const arma::mat& probs, const arma::uvec& agree) {
-  if (probs.n_rows != agree.n_elem) throw std::invalid_argument("Acceptor::fit: size mismatch");
+  if (probs.n_rows != agree.n_elem) throw InternalError("Acceptor::fit: size mismatch");
   const arma::uword n_agree = arma::accu(agree);
   learned_ = !(agree.n_elem == 0 || n_agree == 0 || n_agree == agree.n_elem);
   if (!learned_) return;

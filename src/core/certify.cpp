@@ -1,4 +1,5 @@
 #include "core/certify.hpp"
+#include "core/errors.hpp"
 
 #include <algorithm>
 #include <boost/math/special_functions/beta.hpp>
@@ -6,7 +7,6 @@
 #include <fmt/format.h>
 #include <limits>
 #include <numeric>
-#include <stdexcept>
 
 namespace tracer {
 namespace {
@@ -19,32 +19,32 @@ constexpr double kDescriptiveDelta = 0.1;
 
 void check_level(double delta, const char* fn) {
   if (!(delta > 0.0 && delta < 1.0))
-    throw std::invalid_argument(fmt::format("{}: delta must be in (0, 1), got {}", fn, delta));
+    throw InternalError(fmt::format("{}: delta must be in (0, 1), got {}", fn, delta));
 }
 
 void check_alpha(double alpha, const char* fn) {
   if (!(alpha > 0.0 && alpha <= 1.0))
-    throw std::invalid_argument(fmt::format("{}: alpha must be in (0, 1], got {}", fn, alpha));
+    throw InternalError(fmt::format("{}: alpha must be in (0, 1], got {}", fn, alpha));
 }
 
 void check_counts(std::size_t k, std::size_t n, const char* fn) {
-  if (k > n) throw std::invalid_argument(fmt::format("{}: k = {} exceeds n = {}", fn, k, n));
+  if (k > n) throw InternalError(fmt::format("{}: k = {} exceeds n = {}", fn, k, n));
 }
 
 void check_agree(const arma::uvec& agree, const char* fn) {
   for (arma::uword i = 0; i < agree.n_elem; ++i)
     if (agree[i] > 1)
-      throw std::invalid_argument(
+      throw InternalError(
           fmt::format("{}: agree flags must be 0 or 1, row {} is {}", fn, i, agree[i]));
 }
 
 void check_sample(const arma::vec& scores, const arma::uvec& agree, const char* fn) {
   if (scores.n_elem != agree.n_elem)
-    throw std::invalid_argument(fmt::format("{}: {} scores but {} agree flags", fn,
+    throw InternalError(fmt::format("{}: {} scores but {} agree flags", fn,
                                             scores.n_elem, agree.n_elem));
   for (arma::uword i = 0; i < scores.n_elem; ++i)
     if (!std::isfinite(scores[i]))
-      throw std::invalid_argument(fmt::format("{}: score of row {} is not finite", fn, i));
+      throw InternalError(fmt::format("{}: score of row {} is not finite", fn, i));
   check_agree(agree, fn);
 }
 
@@ -218,7 +218,7 @@ double clopper_pearson_upper(std::size_t k, std::size_t n, double delta) {
 
 double binomial_tail_p_value(std::size_t k, std::size_t n, double alpha) {
   if (!(alpha >= 0.0 && alpha <= 1.0))
-    throw std::invalid_argument(
+    throw InternalError(
         fmt::format("binomial_tail_p_value: alpha must be in [0, 1], got {}", alpha));
   if (k == 0) return 1.0;
   if (k > n) return 0.0;
@@ -378,7 +378,7 @@ CalibrationResult calibrate_fixed_sequence_on_grid(const arma::vec& scores,
   check_alpha(alpha, fn);
   check_level(delta, fn);
   for (double t : thresholds)
-    if (std::isnan(t)) throw std::invalid_argument(fmt::format("{}: a grid threshold is NaN", fn));
+    if (std::isnan(t)) throw InternalError(fmt::format("{}: a grid threshold is NaN", fn));
   const std::size_t n = scores.n_elem;
   if (n == 0) return make_refused(fmt::format("{}: empty calibration sample", fn));
   if (thresholds.empty()) return make_refused(fmt::format("{}: empty threshold grid", fn));
@@ -415,7 +415,7 @@ CalibrationResult calibrate_bonferroni(const arma::vec& scores, const arma::uvec
   check_sample(scores, agree, fn);
   check_alpha(alpha, fn);
   check_level(delta, fn);
-  if (grid_size == 0) throw std::invalid_argument(fmt::format("{}: grid_size must be >= 1", fn));
+  if (grid_size == 0) throw InternalError(fmt::format("{}: grid_size must be >= 1", fn));
   const std::size_t n = scores.n_elem;
   if (n == 0) return make_refused(fmt::format("{}: empty calibration sample", fn));
   if (alpha >= 1.0)

@@ -27,8 +27,9 @@
 // claim: choosing among families, alphas or days on the same rows spends it
 // again (see certify_global).
 //
-// Pure math: no IO. Inputs are validated and bad input throws
-// std::invalid_argument with the reason.
+// Pure math: no IO. Inputs are validated; a bad input (alpha, delta out of
+// range, mismatched sizes, NaN scores) is a broken precondition of the
+// caller, which validated the config: it throws InternalError with the reason.
 #include <armadillo>
 #include <cstddef>
 #include <string>

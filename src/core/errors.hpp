@@ -37,8 +37,9 @@ class DataError : public UserError {
   using UserError::UserError;
 };
 
-/// A model hyper-parameter is unknown or out of range. Thrown by the core,
-/// which knows no files; the config loader adds the file and key.
+/// A model name or hyper-parameter is unknown, or a value is out of range
+/// (ParamTable, core/model_params.hpp). Thrown by the core, which knows no
+/// files; the config loader adds the file and key.
 class ParameterError : public UserError {
  public:
   using UserError::UserError;

@@ -1,18 +1,18 @@
 #include "core/metrics.hpp"
+#include "core/errors.hpp"
 
 #include <map>
-#include <stdexcept>
 
 namespace tracer {
 
 double accuracy(const arma::uvec& a, const arma::uvec& b) {
-  if (a.n_elem != b.n_elem) throw std::invalid_argument("accuracy: length mismatch");
+  if (a.n_elem != b.n_elem) throw InternalError("accuracy: length mismatch");
   if (a.n_elem == 0) return 0.0;
   return static_cast<double>(arma::accu(a == b)) / static_cast<double>(a.n_elem);
 }
 
 double macro_f1(const arma::uvec& y_true, const arma::uvec& y_pred) {
-  if (y_true.n_elem != y_pred.n_elem) throw std::invalid_argument("macro_f1: length mismatch");
+  if (y_true.n_elem != y_pred.n_elem) throw InternalError("macro_f1: length mismatch");
   struct Counts { double tp = 0, fp = 0, fn = 0; };
   std::map<arma::uword, Counts> per_label;  // ordered: deterministic summation
   for (arma::uword i = 0; i < y_true.n_elem; ++i) {

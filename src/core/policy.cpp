@@ -1,8 +1,6 @@
 #include "core/policy.hpp"
 
-#include <stdexcept>
-
-#include "core/metrics.hpp"
+#include "core/errors.hpp"
 #include "core/router.hpp"
 
 namespace tracer {
@@ -16,35 +14,55 @@ std::string family_name(Family f) {
   return "?";
 }
 
+bool accepts(Family family, double score, double threshold) {
+  switch (family) {
+    case Family::kNone: return false;
+    case Family::kGlobal: return true;
+    case Family::kL2D: return score >= threshold;
+  }
+  return false;
+}
+
+RouteResult route_probability_row(const RoutingPolicy& policy, const double* p, std::size_t K, std::size_t stride) {
+  RouteResult r;
+  if (policy.family == Family::kNone) return r;
+  std::size_t best = 0;
+  for (std::size_t k = 1; k < K; ++k)
+    if (p[k * stride] > p[best * stride]) best = k;  // ties: first column, as argmax_rows
+  r.label = best;
+  if (policy.family == Family::kGlobal) {
+    r.score = 1.0;
+  } else {
+    TRACER_CHECK(policy.acceptor, "L2D policy without an acceptor");
+    r.score = policy.acceptor->score_row(p, K, stride);
+  }
+  r.handled = accepts(policy.family, r.score, policy.threshold);
+  return r;
+}
+
 RoutingDecision RoutingPolicy::route_probabilities(const arma::mat& probs) const {
   RoutingDecision d;
   const arma::uword n = probs.n_rows;
-  if (family == Family::kNone) {
-    d.prediction.zeros(n);
-    d.score.zeros(n);
-    d.handled.zeros(n);
-    return d;
+  d.prediction.set_size(n);
+  d.score.set_size(n);
+  d.handled.set_size(n);
+  for (arma::uword i = 0; i < n; ++i) {
+    const RouteResult r = route_probability_row(*this, probs.colptr(0) + i, probs.n_cols, probs.n_rows);
+    d.prediction[i] = r.label;
+    d.score[i] = r.score;
+    d.handled[i] = r.handled ? 1 : 0;
   }
-  d.prediction = argmax_rows(probs);
-  if (family == Family::kGlobal) {
-    d.score.ones(n);
-    d.handled.ones(n);
-    return d;
-  }
-  if (!acceptor) throw std::logic_error("L2D policy without an acceptor");
-  d.score = acceptor->score(probs);
-  d.handled = arma::conv_to<arma::uvec>::from(d.score >= threshold);
   return d;
 }
 
 RoutingDecision RoutingPolicy::route(const arma::mat& X) const {
   if (family == Family::kNone) return route_probabilities(arma::mat(X.n_rows, 1, arma::fill::zeros));
-  if (!surrogate) throw std::logic_error("policy without a surrogate");
+  TRACER_CHECK(surrogate, "policy without a surrogate");
   return route_probabilities(serving_probabilities(*surrogate, X));
 }
 
 RoutingStats routing_stats(const RoutingDecision& d, const arma::uvec& teacher) {
-  if (teacher.n_elem != d.handled.n_elem) throw std::invalid_argument("routing_stats: size mismatch");
+  TRACER_CHECK(teacher.n_elem == d.handled.n_elem, "routing_stats: size mismatch");
   RoutingStats s;
   s.n = teacher.n_elem;
   for (arma::uword i = 0; i < s.n; ++i) {

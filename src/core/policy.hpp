@@ -1,10 +1,13 @@
 #pragma once
 // A routing policy and the parity gate that decides whether it is served.
 //
-// The gate evaluates a candidate policy by calling RoutingPolicy::route(), the
-// very function the router serves with: the rule that is checked is the rule
-// that is deployed (the Python reference's gate checked a different rule than
-// its router served, and never noticed NaN probabilities).
+// One routing rule, written once: route_probability_row() decides one row
+// (label, score, handled) and accepts() is the accept rule inside it. The gate
+// (RoutingPolicy::route / route_probabilities, batch) loops over
+// route_probability_row, and the router (Router::route_row, one live query)
+// calls it too, so the rule that is checked is the rule that is deployed, to
+// the bit (the Python reference's gate checked a different rule than its
+// router served, and never noticed NaN probabilities).
 #include <armadillo>
 #include <memory>
 #include <string>
@@ -16,6 +19,17 @@ namespace tracer {
 
 enum class Family { kNone, kGlobal, kL2D };
 std::string family_name(Family f);
+
+/// The accept rule: kNone never, kGlobal always, kL2D iff score >= threshold
+/// (so a NaN score is never accepted).
+bool accepts(Family family, double score, double threshold);
+
+/// What a policy does with one row.
+struct RouteResult {
+  arma::uword label = 0;  ///< surrogate's label (meaningful when handled)
+  double score = 0.0;     ///< acceptor score (1 for Global, 0 for None)
+  bool handled = false;   ///< false: send the query to the teacher
+};
 
 /// What a policy does with a batch: per row the surrogate's label, the
 /// acceptor score, and whether the surrogate handles it (else: the teacher).
@@ -31,12 +45,22 @@ struct RoutingPolicy {
   std::shared_ptr<const Acceptor> acceptor;    ///< only for kL2D
   double threshold = 1.0;                      ///< accept iff score >= threshold (kL2D)
 
-  /// Routes X (n x d). kNone defers everything.
+  /// Routes X (n x d) with the probabilities the router serves
+  /// (serving_probabilities). kNone defers everything.
   RoutingDecision route(const arma::mat& X) const;
   /// The same rule applied to precomputed surrogate probabilities (n x K), so
-  /// callers that already have them do not run the surrogate twice.
+  /// callers that already have them do not run the surrogate twice: row i is
+  /// route_probability_row(*this, row i).
   RoutingDecision route_probabilities(const arma::mat& probs) const;
 };
+
+/// Routes one probability row: p[k * stride] for k < K (ignored for kNone).
+/// label = first index of the largest probability (as argmax_rows), score =
+/// the acceptor's score_row (1 for kGlobal, 0 for kNone), handled =
+/// accepts(family, score, threshold). The one per-row routine behind both
+/// the gate and the router.
+RouteResult route_probability_row(const RoutingPolicy& policy, const double* p, std::size_t K,
+                                  std::size_t stride = 1);
 
 /// Coverage and teacher agreement of a routing decision against teacher labels.
 struct RoutingStats {

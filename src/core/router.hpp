@@ -4,37 +4,34 @@
 // serving_probabilities() is how every split of the protocol (validation,
 // calibration, shadow, test) gets its surrogate probabilities, and Router is
 // how a single live query is answered. Both go through the model's single-row
-// path when it has one (RowPredictor), and both score with
-// Acceptor::score_row, so a calibrated threshold means the same thing in the
-// gate and in production, to the last bit.
+// path (Surrogate::predict_proba_row), and both decide with
+// route_probability_row (policy.hpp), so a calibrated threshold means the same
+// thing in the gate and in production, to the last bit.
 #include <armadillo>
+#include <cstddef>
 
 #include "core/policy.hpp"
 
 namespace tracer {
 
-/// n x K probabilities of X as the router serves them.
+/// n x K probabilities of X (n x d) as the router serves them: row i is
+/// surrogate.predict_proba_row(row i of X).
 arma::mat serving_probabilities(const Surrogate& surrogate, const arma::mat& X);
-
-struct RouteResult {
-  arma::uword label = 0;  ///< surrogate's label (meaningful when handled)
-  double score = 0.0;     ///< acceptor score (1 for Global)
-  bool handled = false;   ///< false: send the query to the teacher
-};
 
 class Router {
  public:
+  /// A policy other than kNone must have a surrogate (InternalError otherwise).
   explicit Router(RoutingPolicy policy);
 
-  /// Routes one query x[0..d). Allocation-free after the first call on a thread
-  /// for models with a single-row path.
+  /// Routes one query. x: d doubles, d = the surrogate's fitted feature count.
+  /// Allocation-free after the first call on a thread for models whose row
+  /// path is (linear models, MLPs, trees).
   RouteResult route_row(const double* x, std::size_t d) const;
 
   const RoutingPolicy& policy() const { return policy_; }
 
  private:
   RoutingPolicy policy_;
-  const class RowPredictor* fast_ = nullptr;  // the surrogate's single-row path, if any
 };
 
 }  // namespace tracer

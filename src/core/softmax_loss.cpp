@@ -1,6 +1,6 @@
 #include "core/softmax_loss.hpp"
+#include "core/errors.hpp"
 
-#include <stdexcept>
 
 #include "core/softmax.hpp"
 
@@ -10,10 +10,10 @@ SoftmaxLoss::SoftmaxLoss(const arma::mat& X, const arma::uvec& y, arma::uword n_
                          Products products)
     : X_(X), products_(products), y_(y), n_classes_(n_classes), C_(C) {
   if (products_ == Products::kFloat) Xf_ = arma::conv_to<arma::fmat>::from(X);
-  if (X.n_rows != y.n_elem) throw std::invalid_argument("SoftmaxLoss: X rows != y length");
-  if (X.n_rows == 0) throw std::invalid_argument("SoftmaxLoss: no rows");
-  if (!(C > 0.0)) throw std::invalid_argument("SoftmaxLoss: C must be > 0");
-  if (y.n_elem && y.max() >= n_classes) throw std::invalid_argument("SoftmaxLoss: label >= n_classes");
+  if (X.n_rows != y.n_elem) throw InternalError("SoftmaxLoss: X rows != y length");
+  if (X.n_rows == 0) throw InternalError("SoftmaxLoss: no rows");
+  if (!(C > 0.0)) throw InternalError("SoftmaxLoss: C must be > 0");
+  if (y.n_elem && y.max() >= n_classes) throw InternalError("SoftmaxLoss: label >= n_classes");
 }
 
 arma::mat softmax_logits(const arma::mat& X, const arma::mat& W) {

@@ -1,10 +1,10 @@
 #include "core/split.hpp"
+#include "core/errors.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
-#include <stdexcept>
 
 #include "core/rng.hpp"
 
@@ -12,13 +12,13 @@ namespace tracer {
 
 std::vector<arma::uvec> stratified_split(const arma::uvec& labels, const std::vector<double>& fractions,
                                          std::uint64_t seed) {
-  if (fractions.empty()) throw std::invalid_argument("stratified_split: no fractions");
+  if (fractions.empty()) throw InternalError("stratified_split: no fractions");
   double total = 0.0;
   for (double f : fractions) {
-    if (!(f >= 0.0)) throw std::invalid_argument("stratified_split: negative fraction");
+    if (!(f >= 0.0)) throw InternalError("stratified_split: negative fraction");
     total += f;
   }
-  if (std::abs(total - 1.0) > 1e-9) throw std::invalid_argument("stratified_split: fractions must sum to 1");
+  if (std::abs(total - 1.0) > 1e-9) throw InternalError("stratified_split: fractions must sum to 1");
   std::map<arma::uword, std::vector<std::size_t>> by_class;  // ascending label order
   for (arma::uword i = 0; i < labels.n_elem; ++i) by_class[labels[i]].push_back(i);
 
@@ -53,7 +53,7 @@ std::vector<arma::uvec> stratified_split(const arma::uvec& labels, const std::ve
 namespace tracer {
 
 arma::uvec stratified_subsample(const arma::uvec& labels, std::size_t size, std::uint64_t seed) {
-  if (size > labels.n_elem) throw std::invalid_argument("stratified_subsample: size exceeds the row count");
+  if (size > labels.n_elem) throw InternalError("stratified_subsample: size exceeds the row count");
   std::map<arma::uword, std::vector<std::size_t>> by_class;
   for (arma::uword i = 0; i < labels.n_elem; ++i) by_class[labels[i]].push_back(i);
   Rng rng(seed);

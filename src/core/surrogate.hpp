@@ -5,17 +5,22 @@
 //  - X is an n x d matrix, one sample per row (Armadillo, column-major, double).
 //  - Labels are integers in [0, n_classes). Every class index need not occur
 //    in the training rows, but the model always returns n_classes columns.
-//  - predict_proba returns an n x n_classes matrix whose rows are finite,
-//    non-negative and sum to 1 (computed with log-sum-exp where relevant).
+//  - Probabilities are finite, non-negative and sum to 1 per row (computed
+//    with log-sum-exp where relevant).
+//  - Errors: fit throws TrainingError when the data cannot train the model;
+//    a broken precondition the caller guarantees (predict before fit, a
+//    feature count that differs from fit) throws InternalError.
+//
+// Adding a model: one file (a class implementing this interface, with a
+// `Params` struct, a constructor (name, Params) and a static param_table())
+// and one registry line in zoo.cpp; see docs/surrogate_zoo.md.
 #include <armadillo>
+#include <cstddef>
 #include <cstdint>
-#include <map>
-#include <memory>
-#include <stdexcept>
 #include <string>
-#include <vector>
 
 #include "core/errors.hpp"
+#include "core/model_params.hpp"
 
 namespace tracer {
 
@@ -30,27 +35,29 @@ class Surrogate {
   virtual ~Surrogate() = default;
 
   /// Trains on X (n x d) with labels y (length n, values < n_classes).
-  /// Throws TrainingError on unusable input.
+  /// Throws TrainingError on unusable input (empty set, one class,
+  /// non-finite features, divergence).
   virtual void fit(const arma::mat& X, const arma::uvec& y, std::size_t n_classes,
                    const FitContext& ctx) = 0;
 
-  /// Class probabilities, n x n_classes, rows finite and summing to 1.
+  /// Class probabilities of X (n x d, d = the fitted feature count): an
+  /// n x n_classes() matrix, rows finite and summing to 1.
   virtual arma::mat predict_proba(const arma::mat& X) const = 0;
+
+  /// Class probabilities of one row: the serving path, used by the router and
+  /// by serving_probabilities() for every split of the protocol.
+  ///   x    d doubles, d = the fitted feature count (checked: InternalError)
+  ///   out  n_classes() doubles, written: finite, >= 0, summing to 1
+  /// Thread-safe for concurrent calls on a fitted model. Agrees with
+  /// predict_proba to float rounding for models with a float row path
+  /// (linear models, MLPs; about 1e-6), exactly for trees.
+  virtual void predict_proba_row(const double* x, std::size_t d, double* out) const = 0;
 
   /// Registry name, e.g. "logreg_c1".
   virtual std::string name() const = 0;
 
+  /// Number of probability columns (the n_classes given to fit; 0 before).
   virtual std::size_t n_classes() const = 0;
 };
-
-/// Hyper-parameter overrides from the config: name -> numeric value.
-using ModelParams = std::map<std::string, double>;
-
-/// Throws std::invalid_argument naming the first key of `params` not in `known`.
-void check_known_params(const std::string& model, const ModelParams& params,
-                        const std::vector<std::string>& known);
-
-/// Reads params[key] if present, else `fallback`.
-double param_or(const ModelParams& params, const std::string& key, double fallback);
 
 }  // namespace tracer

@@ -380,7 +380,7 @@ class Loader {
     for (const auto& c : cfg.protocol.candidates) {
       try {
         (void)make_surrogate(c);
-      } catch (const std::exception& e) {
+      } catch (const ParameterError& e) {  // anything else is a bug and propagates
         const toml::node* where = params_node(c.name);
         fail(where ? where : cands, "zoo", where ? "params." + c.name : "candidates", e.what());
       }

@@ -14,7 +14,7 @@ arma::uword zero_rows(const arma::mat& X);
 
 /// Sentence-pair features (InferSent-style, used for MNLI): for row-aligned
 /// u, v (n x d) returns the n x 4d matrix [u, v, |u - v|, u .* v].
-/// Throws std::invalid_argument if the shapes differ.
+/// Throws InternalError if the shapes differ (the caller aligns the rows).
 arma::mat pair_features(const arma::mat& u, const arma::mat& v);
 
 }  // namespace tracer

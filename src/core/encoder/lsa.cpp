@@ -1,9 +1,9 @@
 #include "core/encoder/lsa.hpp"
+#include "core/errors.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -72,13 +72,13 @@ double term_frequency_weight(std::size_t count, bool sublinear) {
 }  // namespace
 
 void validate(const LsaOptions& o) {
-  if (o.dimension == 0) throw std::invalid_argument("LSA option dimension must be >= 1");
+  if (o.dimension == 0) throw ConfigError("LSA option dimension must be >= 1");
   if (o.ngram_max < 1 || o.ngram_max > 3)
-    throw std::invalid_argument(fmt::format("LSA option ngram_max must be 1, 2 or 3, got {}", o.ngram_max));
-  if (o.min_df < 1) throw std::invalid_argument("LSA option min_df must be >= 1");
-  if (o.min_token_length < 1) throw std::invalid_argument("LSA option min_token_length must be >= 1");
+    throw ConfigError(fmt::format("LSA option ngram_max must be 1, 2 or 3, got {}", o.ngram_max));
+  if (o.min_df < 1) throw ConfigError("LSA option min_df must be >= 1");
+  if (o.min_token_length < 1) throw ConfigError("LSA option min_token_length must be >= 1");
   if (o.power_iterations > 50)
-    throw std::invalid_argument(
+    throw ConfigError(
         fmt::format("LSA option power_iterations must be <= 50, got {}", o.power_iterations));
 }
 
@@ -162,7 +162,7 @@ arma::mat LsaEncoder::fit_transform(const std::vector<std::string>& texts, std::
   singular_values_.reset();
   explained_variance_ratio_.reset();
   const std::size_t n = texts.size();
-  if (n == 0) throw std::invalid_argument("LSA fit: no training texts");
+  if (n == 0) throw DataError("LSA fit: no training texts");
 
   // Document frequency and total count of every term; last_doc makes df count
   // each text once without a per-text set.
@@ -200,11 +200,11 @@ arma::mat LsaEncoder::fit_transform(const std::vector<std::string>& texts, std::
 
   const std::size_t V = kept.size();
   if (V == 0)
-    throw std::invalid_argument(fmt::format(
+    throw DataError(fmt::format(
         "LSA fit: the {} training texts give an empty vocabulary (min_df = {}, min_token_length = {})", n,
         options_.min_df, options_.min_token_length));
   if (options_.dimension > std::min(n, V))
-    throw std::invalid_argument(fmt::format(
+    throw DataError(fmt::format(
         "LSA fit: dimension {} needs at least that many training texts and vocabulary terms; got {} "
         "texts and {} terms (lower the dimension)",
         options_.dimension, n, V));
@@ -250,14 +250,14 @@ arma::mat LsaEncoder::fit_transform(const std::vector<std::string>& texts, std::
 }
 
 arma::mat LsaEncoder::transform(const std::vector<std::string>& texts) const {
-  if (!fitted()) throw std::logic_error("LsaEncoder::transform before fit");
+  if (!fitted()) throw InternalError("LsaEncoder::transform before fit");
   arma::mat Z = project(tfidf_columns(texts));
   l2_normalize_rows(Z);
   return Z;
 }
 
 arma::sp_mat LsaEncoder::tfidf(const std::vector<std::string>& texts) const {
-  if (vocabulary_.empty()) throw std::logic_error("LsaEncoder::tfidf before fit");
+  if (vocabulary_.empty()) throw InternalError("LsaEncoder::tfidf before fit");
   return tfidf_columns(texts).t();
 }
 

@@ -72,7 +72,7 @@ struct LsaOptions {
   std::size_t n_threads = 0;         ///< sparse products (0 = all cores); never changes results
 };
 
-/// Throws std::invalid_argument naming the first bad option.
+/// Throws ConfigError naming the first bad option.
 void validate(const LsaOptions& options);
 
 /// The tokens of one text (see the tokeniser rules above).
@@ -88,9 +88,9 @@ class LsaEncoder {
 
   /// Fits vocabulary, idf and SVD on `texts` and returns their embeddings
   /// (n x dimension, rows unit-norm or zero). The SVD's random stream is
-  /// derive_seed(seed, {stream::kEncoder}). Throws std::invalid_argument if
-  /// the texts are empty, give no vocabulary, or give fewer texts or terms
-  /// than `dimension`.
+  /// derive_seed(seed, {stream::kEncoder}). Throws DataError if the texts
+  /// are empty, give no vocabulary, or give fewer texts or terms than
+  /// `dimension`.
   arma::mat fit_transform(const std::vector<std::string>& texts, std::uint64_t seed);
 
   /// Embeddings of any texts with the fitted encoder (n x dimension).

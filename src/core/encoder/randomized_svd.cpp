@@ -1,8 +1,8 @@
 #include "core/encoder/randomized_svd.hpp"
+#include "core/errors.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -19,9 +19,9 @@ arma::mat dense_times_sparse(const arma::mat& D, const arma::sp_mat& S, std::siz
 
 void dense_times_sparse(const arma::mat& D, const arma::sp_mat& S, arma::mat& out, std::size_t n_threads) {
   if (D.n_cols != S.n_rows)
-    throw std::invalid_argument(fmt::format("dense_times_sparse: {} x {} times {} x {}", D.n_rows, D.n_cols,
+    throw InternalError(fmt::format("dense_times_sparse: {} x {} times {} x {}", D.n_rows, D.n_cols,
                                             S.n_rows, S.n_cols));
-  if (&out == &D) throw std::invalid_argument("dense_times_sparse: output aliases the input");
+  if (&out == &D) throw InternalError("dense_times_sparse: output aliases the input");
   S.sync();  // make the CSC arrays current
   const arma::uword m = D.n_rows, b = S.n_cols;
   out.set_size(m, b);  // keeps the memory when the size is unchanged
@@ -69,9 +69,9 @@ TruncatedSvd randomized_svd(const arma::sp_mat& X, const RandomizedSvdOptions& o
                             std::uint64_t seed) {
   const arma::uword k = options.rank;
   const arma::uword max_rank = std::min(X.n_rows, X.n_cols);
-  if (k == 0) throw std::invalid_argument("randomized_svd: rank must be >= 1");
+  if (k == 0) throw InternalError("randomized_svd: rank must be >= 1");
   if (k > max_rank)
-    throw std::invalid_argument(fmt::format("randomized_svd: rank {} exceeds min(rows, columns) = min({}, {})",
+    throw InternalError(fmt::format("randomized_svd: rank {} exceeds min(rows, columns) = min({}, {})",
                                             k, X.n_rows, X.n_cols));
 
   // A (a x b, a <= b) and its transpose, both CSC. Every product below is
@@ -100,7 +100,7 @@ TruncatedSvd randomized_svd(const arma::sp_mat& X, const RandomizedSvdOptions& o
     dense_times_sparse(Ct, At, Yt, threads);  // (A A^T M)^T, l x a
     Y = Yt.t();
     if (!arma::qr_econ(Q, R, Y))
-      throw std::runtime_error(fmt::format("randomized_svd: QR of the {} x {} sketch failed", a, l));
+      throw InternalError(fmt::format("randomized_svd: QR of the {} x {} sketch failed", a, l));
     Mt = Q.t();
   }
   Yt.reset();
@@ -115,7 +115,7 @@ TruncatedSvd randomized_svd(const arma::sp_mat& X, const RandomizedSvdOptions& o
   arma::vec lambda;
   arma::mat W;
   if (!arma::eig_sym(lambda, W, G, "dc") && !arma::eig_sym(lambda, W, G, "std"))
-    throw std::runtime_error(fmt::format("randomized_svd: eigen-decomposition of the {} x {} sketch failed", l, l));
+    throw InternalError(fmt::format("randomized_svd: eigen-decomposition of the {} x {} sketch failed", l, l));
   // eig_sym sorts ascending; take the k largest, in descending order.
   arma::uvec top(k);
   for (arma::uword j = 0; j < k; ++j) top[j] = l - 1 - j;

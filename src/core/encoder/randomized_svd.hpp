@@ -53,8 +53,8 @@ struct TruncatedSvd {
   arma::mat V;  ///< p x k right singular vectors (the "components", one per column)
 };
 
-/// Truncated SVD of the n x p matrix X. Throws std::invalid_argument if
-/// rank is 0 or exceeds min(n, p), and std::runtime_error if LAPACK fails.
+/// Truncated SVD of the n x p matrix X. Throws InternalError if rank
+/// is 0 or exceeds min(n, p) (the caller checks), or if LAPACK fails.
 TruncatedSvd randomized_svd(const arma::sp_mat& X, const RandomizedSvdOptions& options,
                             std::uint64_t seed);
 

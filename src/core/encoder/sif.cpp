@@ -1,8 +1,8 @@
 #include "core/encoder/sif.hpp"
+#include "core/errors.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -159,7 +159,7 @@ SifTokens sif_lookup(std::string_view text, const WordIndex& vocab) {
 }
 
 arma::vec sif_zipf_probabilities(arma::uword vocab_size) {
-  if (vocab_size == 0) throw std::invalid_argument("sif_zipf_probabilities: empty vocabulary");
+  if (vocab_size == 0) throw InternalError("sif_zipf_probabilities: empty vocabulary");
   arma::vec p(vocab_size);
   for (arma::uword r = 0; r < vocab_size; ++r) p[r] = 1.0 / double(r + 1);
   // Sum from the smallest terms up for accuracy.
@@ -169,13 +169,13 @@ arma::vec sif_zipf_probabilities(arma::uword vocab_size) {
 }
 
 arma::vec sif_count_probabilities(const std::vector<SifTokens>& texts, arma::uword vocab_size) {
-  if (vocab_size == 0) throw std::invalid_argument("sif_count_probabilities: empty vocabulary");
+  if (vocab_size == 0) throw InternalError("sif_count_probabilities: empty vocabulary");
   arma::vec counts(vocab_size, arma::fill::ones);  // add-one smoothing
   double total = double(vocab_size);
   for (const SifTokens& t : texts) {
     for (arma::uword id : t.ids) {
       if (id >= vocab_size)
-        throw std::invalid_argument(fmt::format("sif_count_probabilities: token id {} >= vocabulary size {}", id, vocab_size));
+        throw InternalError(fmt::format("sif_count_probabilities: token id {} >= vocabulary size {}", id, vocab_size));
       counts[id] += 1.0;
     }
     total += double(t.ids.size());
@@ -184,13 +184,13 @@ arma::vec sif_count_probabilities(const std::vector<SifTokens>& texts, arma::uwo
 }
 
 arma::vec sif_weights(const arma::vec& word_prob, double a) {
-  if (!(a > 0.0) || !std::isfinite(a)) throw std::invalid_argument(fmt::format("SIF: a must be > 0, got {}", a));
+  if (!(a > 0.0) || !std::isfinite(a)) throw InternalError(fmt::format("SIF: a must be > 0, got {}", a));
   return a / (a + word_prob);
 }
 
 arma::mat sif_average(const std::vector<SifTokens>& texts, const arma::mat& table, const arma::vec& weights) {
   if (weights.n_elem != table.n_rows)
-    throw std::invalid_argument(fmt::format("SIF: {} weights for a table of {} words", weights.n_elem, table.n_rows));
+    throw InternalError(fmt::format("SIF: {} weights for a table of {} words", weights.n_elem, table.n_rows));
   arma::mat out(texts.size(), table.n_cols, arma::fill::zeros);
   arma::rowvec acc(table.n_cols);
   for (std::size_t i = 0; i < texts.size(); ++i) {
@@ -199,7 +199,7 @@ arma::mat sif_average(const std::vector<SifTokens>& texts, const arma::mat& tabl
     acc.zeros();
     for (arma::uword id : ids) {
       if (id >= table.n_rows)
-        throw std::invalid_argument(fmt::format("SIF: token id {} >= table size {}", id, table.n_rows));
+        throw InternalError(fmt::format("SIF: token id {} >= table size {}", id, table.n_rows));
       acc += weights[id] * table.row(id);
     }
     out.row(i) = acc / double(ids.size());
@@ -209,19 +209,19 @@ arma::mat sif_average(const std::vector<SifTokens>& texts, const arma::mat& tabl
 
 arma::mat sif_top_components(const arma::mat& X, arma::uword k) {
   if (k == 0) return arma::mat(0, X.n_cols);
-  if (k > X.n_cols) throw std::invalid_argument(fmt::format("SIF: {} components of {}-d vectors", k, X.n_cols));
-  if (!X.is_finite()) throw std::invalid_argument("SIF: non-finite sentence vectors");
+  if (k > X.n_cols) throw InternalError(fmt::format("SIF: {} components of {}-d vectors", k, X.n_cols));
+  if (!X.is_finite()) throw DataError("SIF: non-finite sentence vectors");
   // Right singular vectors of X are the eigenvectors of the d x d Gram
   // matrix X^T X; eig_sym on it is cheap (d = 100s) and deterministic.
   const arma::mat gram = X.t() * X;
   arma::vec eigval;
   arma::mat eigvec;
-  if (!arma::eig_sym(eigval, eigvec, gram)) throw std::runtime_error("SIF: eigendecomposition failed");
+  if (!arma::eig_sym(eigval, eigvec, gram)) throw InternalError("SIF: eigendecomposition failed");
   arma::mat U(k, X.n_cols);
   for (arma::uword j = 0; j < k; ++j) {
     const arma::uword col = X.n_cols - 1 - j;  // eig_sym sorts ascending
     if (!(eigval[col] > 0.0))
-      throw std::invalid_argument(fmt::format(
+      throw DataError(fmt::format(
           "SIF: cannot fit {} component(s): the training vectors span fewer dimensions "
           "(no training text with an in-vocabulary word?)", k));
     arma::rowvec u = eigvec.col(col).t();
@@ -235,26 +235,26 @@ arma::mat sif_top_components(const arma::mat& X, arma::uword k) {
 arma::mat sif_remove_components(const arma::mat& X, const arma::mat& U) {
   if (U.n_rows == 0) return X;
   if (U.n_cols != X.n_cols)
-    throw std::invalid_argument(fmt::format("SIF: components are {}-d, vectors {}-d", U.n_cols, X.n_cols));
+    throw InternalError(fmt::format("SIF: components are {}-d, vectors {}-d", U.n_cols, X.n_cols));
   return X - (X * U.t()) * U;
 }
 
 SifFrequency parse_sif_frequency(const std::string& name) {
   if (name == "zipf") return SifFrequency::kZipf;
   if (name == "train") return SifFrequency::kTrain;
-  throw std::invalid_argument(fmt::format("unknown SIF word-frequency source '{}' (use zipf or train)", name));
+  throw ConfigError(fmt::format("unknown SIF word-frequency source '{}' (use zipf or train)", name));
 }
 
 std::string to_string(SifFrequency f) { return f == SifFrequency::kZipf ? "zipf" : "train"; }
 
 SifEncoder::SifEncoder(const arma::mat& table, const WordIndex& vocab, SifOptions options)
     : table_(table), vocab_(vocab), options_(options) {
-  if (table_.n_rows == 0 || table_.n_cols == 0) throw std::invalid_argument("SIF: empty word-vector table");
+  if (table_.n_rows == 0 || table_.n_cols == 0) throw DataError("SIF: empty word-vector table");
   if (vocab_.size() != table_.n_rows)
-    throw std::invalid_argument(fmt::format("SIF: index has {} words, table {} rows", vocab_.size(), table_.n_rows));
-  if (!(options_.a > 0.0)) throw std::invalid_argument(fmt::format("SIF: a must be > 0, got {}", options_.a));
+    throw DataError(fmt::format("SIF: index has {} words, table {} rows", vocab_.size(), table_.n_rows));
+  if (!(options_.a > 0.0)) throw ConfigError(fmt::format("SIF: a must be > 0, got {}", options_.a));
   if (options_.n_components > table_.n_cols)
-    throw std::invalid_argument(fmt::format("SIF: cannot remove {} components of {}-d vectors",
+    throw ConfigError(fmt::format("SIF: cannot remove {} components of {}-d vectors",
                                             options_.n_components, table_.n_cols));
 }
 
@@ -278,7 +278,7 @@ void SifEncoder::fit(const std::vector<std::string>& train_texts, SifStats* stat
 }
 
 arma::mat SifEncoder::fit_transform(const std::vector<std::string>& train_texts, SifStats* stats) {
-  if (train_texts.empty()) throw std::invalid_argument("SIF: no training texts");
+  if (train_texts.empty()) throw DataError("SIF: no training texts");
   const std::vector<SifTokens> tokens = lookup_all(train_texts, stats);
   const arma::vec p = options_.frequency == SifFrequency::kZipf
                           ? sif_zipf_probabilities(table_.n_rows)
@@ -291,7 +291,7 @@ arma::mat SifEncoder::fit_transform(const std::vector<std::string>& train_texts,
 }
 
 arma::mat SifEncoder::transform(const std::vector<std::string>& texts, SifStats* stats) const {
-  if (!fitted_) throw std::logic_error("SIF: transform() before fit()");
+  if (!fitted_) throw InternalError("SIF: transform() before fit()");
   const std::vector<SifTokens> tokens = lookup_all(texts, stats);
   return sif_remove_components(sif_average(tokens, table_, weights_), components_);
 }

@@ -88,7 +88,7 @@ arma::mat sif_remove_components(const arma::mat& X, const arma::mat& U);
 
 enum class SifFrequency { kZipf, kTrain };
 
-/// Parses "zipf" / "train"; throws std::invalid_argument otherwise.
+/// Parses "zipf" / "train"; throws ConfigError otherwise.
 SifFrequency parse_sif_frequency(const std::string& name);
 std::string to_string(SifFrequency f);
 

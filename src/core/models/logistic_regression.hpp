@@ -1,7 +1,7 @@
 #pragma once
 #include "core/lbfgs.hpp"
-#include "core/models/row_predictor.hpp"
-#include "core/models/training_checks.hpp"  // check_training_set
+#include "core/model_params.hpp"
+#include "core/models/scaled_affine.hpp"
 #include "core/standard_scaler.hpp"
 #include "core/surrogate.hpp"
 
@@ -9,7 +9,7 @@ namespace tracer {
 
 /// Multinomial logistic regression on standardised features, L2 penalty with
 /// scikit-learn's C convention, fitted by L-BFGS on SoftmaxLoss.
-class LogisticRegression final : public Surrogate, public RowPredictor {
+class LogisticRegression final : public Surrogate {
  public:
   struct Params {
     double C = 1.0;
@@ -18,13 +18,13 @@ class LogisticRegression final : public Surrogate, public RowPredictor {
   };
   LogisticRegression(std::string name, Params params) : name_(std::move(name)), params_(params) {}
 
-  /// Parses overrides "C", "max_iter", "tol"; throws on unknown keys / bad values.
-  static Params params_from(const std::string& model, const ModelParams& overrides, Params defaults);
+  /// Keys C, max_iter, tol.
+  static const ParamTable<Params>& param_table();
 
   void fit(const arma::mat& X, const arma::uvec& y, std::size_t n_classes, const FitContext& ctx) override;
   arma::mat predict_proba(const arma::mat& X) const override;
-  /// Single-row fast path (float weights, scaler folded in); see row_predictor.hpp.
-  void predict_proba_row(const double* x, double* out) const override;
+  /// Float row path (scaler folded in, see scaled_affine.hpp), then softmax.
+  void predict_proba_row(const double* x, std::size_t d, double* out) const override;
   std::string name() const override { return name_; }
   std::size_t n_classes() const override { return n_classes_; }
 
@@ -39,7 +39,7 @@ class LogisticRegression final : public Surrogate, public RowPredictor {
   arma::mat W_;
   std::size_t n_classes_ = 0;
   LbfgsReport report_;
-  PackedAffine packed_;
+  ScaledAffineStack row_path_;
 };
 
 }  // namespace tracer

@@ -57,23 +57,33 @@ double accuracy(const arma::mat& logits, const arma::uvec& y) {
 
 }  // namespace
 
-MlpClassifier::Params MlpClassifier::params_from(const std::string& model, const ModelParams& o, Params p) {
-  std::vector<std::string> known = {"alpha", "learning_rate", "max_iter", "batch_size", "validation_fraction",
-                                    "n_iter_no_change", "tol", "early_stopping"};
-  for (std::size_t l = 0; l < p.hidden.size(); ++l) known.push_back(fmt::format("hidden{}", l + 1));
-  check_known_params(model, o, known);
-  for (std::size_t l = 0; l < p.hidden.size(); ++l)
-    p.hidden[l] = static_cast<arma::uword>(int_param(model, o, fmt::format("hidden{}", l + 1),
-                                                     static_cast<long long>(p.hidden[l]), 1, 100000));
-  p.alpha = real_param(model, o, "alpha", p.alpha, 0.0, 1e6);
-  p.learning_rate = real_param(model, o, "learning_rate", p.learning_rate, 1e-12, 10.0);
-  p.max_iter = static_cast<int>(int_param(model, o, "max_iter", p.max_iter, 1, 100000));
-  p.batch_size = static_cast<int>(int_param(model, o, "batch_size", p.batch_size, 1, 1000000));
-  p.validation_fraction = real_param(model, o, "validation_fraction", p.validation_fraction, 0.01, 0.5);
-  p.n_iter_no_change = static_cast<int>(int_param(model, o, "n_iter_no_change", p.n_iter_no_change, 1, 100000));
-  p.tol = real_param(model, o, "tol", p.tol, 0.0, 1.0);
-  p.early_stopping = int_param(model, o, "early_stopping", p.early_stopping ? 1 : 0, 0, 1) != 0;
-  return p;
+const ParamTable<MlpClassifier::Params>& MlpClassifier::param_table() {
+  // hidden<l>: the width of hidden layer l, a key only where the defaults have that layer.
+  const auto hidden = [](std::size_t l, const char* doc) {
+    ParamField<Params> f;
+    f.key = fmt::format("hidden{}", l + 1);
+    f.kind = ParamKind::kInt;
+    f.range.min = 1;
+    f.range.max = 100000;
+    f.doc = doc;
+    f.get = [l](const Params& p) { return static_cast<double>(p.hidden[l]); };
+    f.set = [l](Params& p, double v) { p.hidden[l] = static_cast<arma::uword>(v); };
+    f.exists = [l](const Params& p) { return p.hidden.size() > l; };
+    return f;
+  };
+  static const ParamTable<Params> table({
+      hidden(0, "units in the first hidden layer"),
+      hidden(1, "units in the second hidden layer"),
+      param("alpha", &Params::alpha, 0.0, 1e6, "L2 strength on weights (scaled by 1 / batch size)"),
+      param("learning_rate", &Params::learning_rate, 1e-12, 10.0, "Adam step size"),
+      param("max_iter", &Params::max_iter, 1, 100000, "maximum epochs"),
+      param("batch_size", &Params::batch_size, 1, 1000000, "minibatch rows (capped at the training rows)"),
+      param("validation_fraction", &Params::validation_fraction, 0.01, 0.5, "early-stopping hold-out share"),
+      param("n_iter_no_change", &Params::n_iter_no_change, 1, 100000, "epochs without improvement before stopping"),
+      param("tol", &Params::tol, 0.0, 1.0, "minimum validation-accuracy improvement"),
+      param("early_stopping", &Params::early_stopping, "hold out a validation split and keep the best weights"),
+  });
+  return table;
 }
 
 void MlpClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_classes, const FitContext& ctx) {
@@ -172,15 +182,13 @@ void MlpClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_c
   }
 
   // Float copies for the single-row path, standardisation folded into layer 0.
-  packed_.assign(layout_.n_layers(), PackedAffine());
+  std::vector<AffineLayer> layers(layout_.n_layers());
   for (std::size_t l = 0; l < layout_.n_layers(); ++l) {
-    arma::mat W;  // assigned, not initialised: a copy, never an alias of theta_
-    arma::rowvec b;
-    W = layout_.weights(static_cast<const arma::vec&>(theta_), l);
-    b = layout_.bias(static_cast<const arma::vec&>(theta_), l);
-    if (l == 0) fold_standardisation(scaler_.mean(), scaler_.scale(), W, b);
-    packed_[l].pack(W, b);
+    // assigned, not initialised: a copy, never an alias of theta_
+    layers[l].W = layout_.weights(static_cast<const arma::vec&>(theta_), l);
+    layers[l].b = layout_.bias(static_cast<const arma::vec&>(theta_), l);
   }
+  row_path_.build(scaler_.mean(), scaler_.scale(), std::move(layers));
 }
 
 arma::mat MlpClassifier::predict_proba(const arma::mat& X) const {
@@ -188,17 +196,8 @@ arma::mat MlpClassifier::predict_proba(const arma::mat& X) const {
   return softmax_rows(mlp_logits(layout_, theta_, scaler_.transform(X)));
 }
 
-void MlpClassifier::predict_proba_row(const double* x, double* out) const {
-  if (packed_.empty()) throw std::logic_error(name_ + ": predict_proba_row before fit");
-  const std::size_t d = packed_[0].in_dim();
-  float* a = row_scratch(0, d);
-  for (std::size_t j = 0; j < d; ++j) a[j] = static_cast<float>(x[j]);
-  for (std::size_t l = 0; l < packed_.size(); ++l) {
-    float* next = row_scratch(1 + (l % 2), packed_[l].padded_out());
-    packed_[l].apply(a, next, l + 1 < packed_.size());
-    a = next;
-  }
-  softmax_row(a, n_classes_, out);
+void MlpClassifier::predict_proba_row(const double* x, std::size_t d, double* out) const {
+  softmax_row(row_path_.forward(x, d), n_classes_, out);
 }
 
 }  // namespace tracer

@@ -3,7 +3,8 @@
 #include <vector>
 
 #include "core/models/mlp_loss.hpp"
-#include "core/models/row_predictor.hpp"
+#include "core/model_params.hpp"
+#include "core/models/scaled_affine.hpp"
 #include "core/standard_scaler.hpp"
 #include "core/surrogate.hpp"
 
@@ -30,7 +31,7 @@ namespace tracer {
 ///  - The output layer always has n_classes units (scikit-learn uses only the
 ///    classes present); absent classes just learn low logits.
 ///  - Batch math is double-precision Armadillo/BLAS GEMMs.
-class MlpClassifier final : public Surrogate, public RowPredictor {
+class MlpClassifier final : public Surrogate {
  public:
   struct Params {
     std::vector<arma::uword> hidden = {256};
@@ -45,14 +46,15 @@ class MlpClassifier final : public Surrogate, public RowPredictor {
   };
   MlpClassifier(std::string name, Params params) : name_(std::move(name)), params_(std::move(params)) {}
 
-  /// Overrides: hidden1, hidden2 (only where the defaults have that layer),
-  /// alpha, learning_rate, max_iter, batch_size, validation_fraction,
+  /// Keys hidden1, hidden2 (only where the defaults have that layer), alpha,
+  /// learning_rate, max_iter, batch_size, validation_fraction,
   /// n_iter_no_change, tol, early_stopping (0/1).
-  static Params params_from(const std::string& model, const ModelParams& overrides, Params defaults);
+  static const ParamTable<Params>& param_table();
 
   void fit(const arma::mat& X, const arma::uvec& y, std::size_t n_classes, const FitContext& ctx) override;
   arma::mat predict_proba(const arma::mat& X) const override;
-  void predict_proba_row(const double* x, double* out) const override;
+  /// Float row path (scaler folded into layer 0, ReLU hidden layers), then softmax.
+  void predict_proba_row(const double* x, std::size_t d, double* out) const override;
   std::string name() const override { return name_; }
   std::size_t n_classes() const override { return n_classes_; }
 
@@ -68,7 +70,7 @@ class MlpClassifier final : public Surrogate, public RowPredictor {
   std::size_t n_classes_ = 0;
   int epochs_run_ = 0;
   double best_score_ = 0.0;
-  std::vector<PackedAffine> packed_;  // one per layer, scaler folded into layer 0
+  ScaledAffineStack row_path_;  // float copies of the layers, scaler folded into layer 0
 };
 
 }  // namespace tracer

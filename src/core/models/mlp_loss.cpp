@@ -1,17 +1,17 @@
 #include "core/models/mlp_loss.hpp"
+#include "core/errors.hpp"
 
 #include <cmath>
-#include <stdexcept>
 
 #include "core/softmax.hpp"
 
 namespace tracer {
 
 MlpLayout::MlpLayout(std::vector<arma::uword> sizes) : sizes_(std::move(sizes)) {
-  if (sizes_.size() < 2) throw std::invalid_argument("MlpLayout: need at least input and output sizes");
+  if (sizes_.size() < 2) throw InternalError("MlpLayout: need at least input and output sizes");
   offsets_.push_back(0);
   for (std::size_t l = 0; l + 1 < sizes_.size(); ++l) {
-    if (sizes_[l] == 0 || sizes_[l + 1] == 0) throw std::invalid_argument("MlpLayout: zero layer size");
+    if (sizes_[l] == 0 || sizes_[l + 1] == 0) throw InternalError("MlpLayout: zero layer size");
     offsets_.push_back(offsets_.back() + sizes_[l] * sizes_[l + 1] + sizes_[l + 1]);
   }
 }
@@ -31,11 +31,11 @@ const arma::rowvec MlpLayout::bias(const arma::vec& theta, std::size_t l) const 
 
 MlpLoss::MlpLoss(const MlpLayout& layout, const arma::mat& X, const arma::uvec& y, double alpha)
     : layout_(layout), X_(X), y_(y), alpha_(alpha) {
-  if (X.n_rows != y.n_elem) throw std::invalid_argument("MlpLoss: X rows != y length");
-  if (X.n_rows == 0) throw std::invalid_argument("MlpLoss: no rows");
-  if (X.n_cols != layout.in(0)) throw std::invalid_argument("MlpLoss: X columns != input size");
-  if (y.max() >= layout.out(layout.n_layers() - 1)) throw std::invalid_argument("MlpLoss: label >= n_classes");
-  if (!(alpha >= 0.0)) throw std::invalid_argument("MlpLoss: alpha must be >= 0");
+  if (X.n_rows != y.n_elem) throw InternalError("MlpLoss: X rows != y length");
+  if (X.n_rows == 0) throw InternalError("MlpLoss: no rows");
+  if (X.n_cols != layout.in(0)) throw InternalError("MlpLoss: X columns != input size");
+  if (y.max() >= layout.out(layout.n_layers() - 1)) throw InternalError("MlpLoss: label >= n_classes");
+  if (!(alpha >= 0.0)) throw InternalError("MlpLoss: alpha must be >= 0");
 }
 
 arma::mat mlp_logits(const MlpLayout& layout, const arma::vec& theta, const arma::mat& X) {

@@ -138,13 +138,14 @@ void ovr_probabilities(const double* margins, std::size_t k, double* out) {
   ovr_normalise(margins, 1, k, identity, k, out, 1);
 }
 
-SgdClassifier::Params SgdClassifier::params_from(const std::string& model, const ModelParams& o, Params p) {
-  check_known_params(model, o, {"alpha", "max_iter", "tol", "n_iter_no_change"});
-  p.alpha = real_param(model, o, "alpha", p.alpha, 1e-12, 1e3);
-  p.max_iter = static_cast<int>(int_param(model, o, "max_iter", p.max_iter, 1, 100000));
-  p.tol = real_param(model, o, "tol", p.tol, 0.0, 1e6);
-  p.n_iter_no_change = static_cast<int>(int_param(model, o, "n_iter_no_change", p.n_iter_no_change, 1, 100000));
-  return p;
+const ParamTable<SgdClassifier::Params>& SgdClassifier::param_table() {
+  static const ParamTable<Params> table({
+      param("alpha", &Params::alpha, 1e-12, 1e3, "L2 strength; also sets the 'optimal' learning rate"),
+      param("max_iter", &Params::max_iter, 1, 100000, "maximum epochs"),
+      param("tol", &Params::tol, 0.0, 1e6, "stop a class when its epoch loss > best - tol n"),
+      param("n_iter_no_change", &Params::n_iter_no_change, 1, 100000, "epochs without improvement before stopping"),
+  });
+  return table;
 }
 
 void SgdClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_classes, const FitContext& ctx) {
@@ -247,10 +248,7 @@ void SgdClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_c
     W_ = std::move(W);
     b_ = b.t();
   }
-  arma::mat Wf = W_;
-  arma::rowvec bf = b_;
-  fold_standardisation(scaler_.mean(), scaler_.scale(), Wf, bf);
-  packed_.pack(Wf, bf);
+  row_path_.build(scaler_.mean(), scaler_.scale(), {AffineLayer{W_, b_}});
 }
 
 arma::mat SgdClassifier::decision(const arma::mat& X) const {
@@ -268,14 +266,8 @@ arma::mat SgdClassifier::predict_proba(const arma::mat& X) const {
   return P;
 }
 
-void SgdClassifier::predict_proba_row(const double* x, double* out) const {
-  if (packed_.empty()) throw std::logic_error(name_ + ": predict_proba_row before fit");
-  const std::size_t d = packed_.in_dim();
-  float* xf = row_scratch(0, d);
-  for (std::size_t j = 0; j < d; ++j) xf[j] = static_cast<float>(x[j]);
-  float* z = row_scratch(1, packed_.padded_out());
-  packed_.apply(xf, z, false);
-  ovr_normalise(z, 1, packed_.out_dim(), active_, n_classes_, out, 1);
+void SgdClassifier::predict_proba_row(const double* x, std::size_t d, double* out) const {
+  ovr_normalise(row_path_.forward(x, d), 1, row_path_.out_dim(), active_, n_classes_, out, 1);
 }
 
 }  // namespace tracer

@@ -2,7 +2,8 @@
 #include <string>
 #include <vector>
 
-#include "core/models/row_predictor.hpp"
+#include "core/model_params.hpp"
+#include "core/models/scaled_affine.hpp"
 #include "core/standard_scaler.hpp"
 #include "core/surrogate.hpp"
 
@@ -32,7 +33,7 @@ namespace tracer {
 ///    _predict_proba_lr), computed in log space (log sigmoid, then log-sum-exp)
 ///    so that a row can never be 0/0 = NaN. Classes absent from training get
 ///    probability 0.
-class SgdClassifier final : public Surrogate, public RowPredictor {
+class SgdClassifier final : public Surrogate {
  public:
   struct Params {
     double alpha = 1e-4;
@@ -42,12 +43,13 @@ class SgdClassifier final : public Surrogate, public RowPredictor {
   };
   SgdClassifier(std::string name, Params params) : name_(std::move(name)), params_(params) {}
 
-  /// Overrides: alpha, max_iter, tol, n_iter_no_change.
-  static Params params_from(const std::string& model, const ModelParams& overrides, Params defaults);
+  /// Keys alpha, max_iter, tol, n_iter_no_change.
+  static const ParamTable<Params>& param_table();
 
   void fit(const arma::mat& X, const arma::uvec& y, std::size_t n_classes, const FitContext& ctx) override;
   arma::mat predict_proba(const arma::mat& X) const override;
-  void predict_proba_row(const double* x, double* out) const override;
+  /// Float row path (scaler folded in), then the OvR normalisation.
+  void predict_proba_row(const double* x, std::size_t d, double* out) const override;
   std::string name() const override { return name_; }
   std::size_t n_classes() const override { return n_classes_; }
 
@@ -65,7 +67,7 @@ class SgdClassifier final : public Surrogate, public RowPredictor {
   std::vector<arma::uword> active_;  // class index of each column
   std::size_t n_classes_ = 0;
   int epochs_run_ = 0;
-  PackedAffine packed_;              // scaler folded in, for predict_proba_row
+  ScaledAffineStack row_path_;       // scaler folded in, for predict_proba_row
 };
 
 /// One-vs-rest normalisation: out[j] = sigmoid(m[j]) / sum_k sigmoid(m[k]),

@@ -1,8 +1,6 @@
 #include "core/models/training_checks.hpp"
 
-#include <cmath>
 #include <fmt/format.h>
-#include <stdexcept>
 
 namespace tracer {
 
@@ -23,30 +21,10 @@ void check_training_set(const std::string& model, const arma::mat& X, const arma
 }
 
 void check_predict_input(const std::string& model, const arma::mat& X, std::size_t fitted_dims) {
-  if (fitted_dims == 0) throw std::logic_error(model + ": predict_proba before fit");
+  if (fitted_dims == 0) throw InternalError(model + ": predict_proba before fit");
   if (X.n_cols != fitted_dims)
-    throw std::invalid_argument(
+    throw InternalError(
         fmt::format("{}: predict_proba got {} features, the model was fitted on {}", model, X.n_cols, fitted_dims));
-}
-
-double real_param(const std::string& model, const ModelParams& params, const std::string& key,
-                  double fallback, double lo, double hi) {
-  const double v = param_or(params, key, fallback);
-  if (!std::isfinite(v) || v < lo || v > hi)
-    throw std::invalid_argument(
-        fmt::format("{}: parameter '{}' must be in [{}, {}], got {}", model, key, lo, hi, v));
-  return v;
-}
-
-long long int_param(const std::string& model, const ModelParams& params, const std::string& key,
-                    long long fallback, long long lo, long long hi) {
-  const double v = param_or(params, key, static_cast<double>(fallback));
-  if (!std::isfinite(v) || v != std::floor(v))
-    throw std::invalid_argument(fmt::format("{}: parameter '{}' must be an integer, got {}", model, key, v));
-  if (v < static_cast<double>(lo) || v > static_cast<double>(hi))
-    throw std::invalid_argument(
-        fmt::format("{}: parameter '{}' must be in [{}, {}], got {}", model, key, lo, hi, v));
-  return static_cast<long long>(v);
 }
 
 }  // namespace tracer

@@ -1,6 +1,6 @@
 #pragma once
-// Preconditions shared by every surrogate's fit(), and typed, range-checked
-// readers for the numeric ModelParams overrides.
+// Preconditions shared by every surrogate's fit() and predict_proba().
+// (Hyper-parameters are read by ParamTable, core/model_params.hpp.)
 #include <armadillo>
 #include <string>
 
@@ -14,17 +14,8 @@ namespace tracer {
 void check_training_set(const std::string& model, const arma::mat& X, const arma::uvec& y,
                         std::size_t n_classes);
 
-/// Checks that X has the feature count the model was fitted on; throws
-/// std::invalid_argument otherwise (and std::logic_error before fit).
+/// Checks that X has the feature count the model was fitted on (0 = not
+/// fitted); throws InternalError otherwise: the caller guarantees both.
 void check_predict_input(const std::string& model, const arma::mat& X, std::size_t fitted_dims);
-
-/// params[key] (or `fallback`) as a real in [lo, hi]; throws
-/// std::invalid_argument "<model>: parameter '<key>' must be in [lo, hi], got v".
-double real_param(const std::string& model, const ModelParams& params, const std::string& key,
-                  double fallback, double lo, double hi);
-
-/// As real_param, but the value must also be an integer.
-long long int_param(const std::string& model, const ModelParams& params, const std::string& key,
-                    long long fallback, long long lo, long long hi);
 
 }  // namespace tracer

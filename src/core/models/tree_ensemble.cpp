@@ -92,7 +92,10 @@ class TreeBuilder {
       stack.pop_back();
       const auto id = static_cast<std::int32_t>(tree_.nodes.size());
       tree_.nodes.emplace_back();
-      if (e.parent >= 0) (e.is_left ? tree_.nodes[e.parent].left : tree_.nodes[e.parent].right) = id;
+      if (e.parent >= 0) {
+        auto& parent = tree_.nodes[static_cast<std::size_t>(e.parent)];
+        (e.is_left ? parent.left : parent.right) = id;
+      }
 
       const std::size_t n_node = e.end - e.start;
       std::fill(counts_.begin(), counts_.end(), 0);
@@ -116,7 +119,7 @@ class TreeBuilder {
         leaf = best_feature < 0;
       }
       if (leaf) {
-        auto& node = tree_.nodes[id];
+        auto& node = tree_.nodes[static_cast<std::size_t>(id)];
         node.leaf_begin = static_cast<std::uint32_t>(tree_.leaf_class.size());
         for (std::size_t c = 0; c < s_.K; ++c) {
           if (counts_[c] == 0) continue;
@@ -127,7 +130,7 @@ class TreeBuilder {
         continue;
       }
       const std::uint32_t mid = partition(e.start, e.end, best_feature, best);
-      auto& node = tree_.nodes[id];
+      auto& node = tree_.nodes[static_cast<std::size_t>(id)];
       node.feature = best_feature;
       node.threshold = best.threshold;
       stack.push_back({mid, e.end, e.depth + 1, id, false});
@@ -172,7 +175,7 @@ class TreeBuilder {
       std::sort(keys_.begin(), keys_.begin() + static_cast<std::ptrdiff_t>(m));
       return;
     }
-    const int bits = std::bit_width(range);
+    const int bits = static_cast<int>(std::bit_width(range));
     std::uint64_t* src = keys_.data();
     std::uint64_t* dst = tmp_.data();
     for (int shift = 0; shift < bits; shift += 8) {
@@ -333,25 +336,27 @@ std::size_t TreeEnsemble::resolve_max_features(double spec, std::size_t d) {
   return std::min(d, static_cast<std::size_t>(spec));
 }
 
-TreeEnsemble::Params TreeEnsemble::params_from(const std::string& model, const ModelParams& o, Params p) {
-  std::vector<std::string> known = {"max_depth", "min_samples_leaf", "min_samples_split", "max_features"};
-  if (p.n_estimators > 1) {  // forests (the single tree `dt` has neither)
-    known.push_back("n_estimators");
-    known.push_back("bootstrap");
-  }
-  check_known_params(model, o, known);
-  p.n_estimators = static_cast<int>(int_param(model, o, "n_estimators", p.n_estimators, 1, 100000));
-  p.max_depth = static_cast<int>(int_param(model, o, "max_depth", p.max_depth, 0, 100000));
-  p.min_samples_leaf = static_cast<int>(int_param(model, o, "min_samples_leaf", p.min_samples_leaf, 1, 1000000));
-  p.min_samples_split = static_cast<int>(int_param(model, o, "min_samples_split", p.min_samples_split, 2, 1000000));
-  const double mf = param_or(o, "max_features", p.max_features);
-  if (!(mf == -1.0 || mf == 0.0 || (mf > 0.0 && mf < 1.0) || (mf >= 1.0 && mf == std::floor(mf) && mf <= 1e9)))
-    throw std::invalid_argument(fmt::format(
-        "{}: parameter 'max_features' must be -1 (sqrt d), 0 (all), a fraction in (0, 1) or an integer count >= 1, got {}",
-        model, mf));
-  p.max_features = mf;
-  p.bootstrap = int_param(model, o, "bootstrap", p.bootstrap ? 1 : 0, 0, 1) != 0;
-  return p;
+const ParamTable<TreeEnsemble::Params>& TreeEnsemble::param_table() {
+  const auto forest = [](ParamField<Params> f) {
+    f.exists = [](const Params& p) { return p.n_estimators > 1; };  // the single tree `dt` has neither
+    return f;
+  };
+  ParamField<Params> max_features =
+      param("max_features", &Params::max_features, -1.0, 1e9,
+            "features per split: -1 = sqrt(d), 0 = all, (0, 1) = fraction of d, >= 1 = count");
+  max_features.range.accepts = [](double v) {
+    return v == -1.0 || v == 0.0 || (v > 0.0 && v < 1.0) || (v >= 1.0 && v == std::floor(v));
+  };
+  max_features.range.expected = "-1 (sqrt d), 0 (all), a fraction in (0, 1) or an integer count in [1, 1e9]";
+  static const ParamTable<Params> table({
+      forest(param("n_estimators", &Params::n_estimators, 1, 100000, "number of trees")),
+      param("max_depth", &Params::max_depth, 0, 100000, "maximum depth, 0 = unlimited"),
+      param("min_samples_leaf", &Params::min_samples_leaf, 1, 1000000, "minimum distinct rows in a leaf"),
+      param("min_samples_split", &Params::min_samples_split, 2, 1000000, "minimum rows to split a node"),
+      max_features,
+      forest(param("bootstrap", &Params::bootstrap, "draw each tree's rows with replacement")),
+  });
+  return table;
 }
 
 void TreeEnsemble::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_classes, const FitContext& ctx) {
@@ -378,26 +383,33 @@ void TreeEnsemble::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_cl
   n_features_ = s.d;
 }
 
-arma::mat TreeEnsemble::predict_proba(const arma::mat& X) const {
-  check_predict_input(name_, X, trees_.empty() ? 0 : n_features_);
-  const arma::fmat Xf = arma::conv_to<arma::fmat>::from(X);
-  const arma::uword n = X.n_rows;
-  arma::mat acc(n_classes_, n, arma::fill::zeros);  // column i = row i
+void TreeEnsemble::predict_row(const double* x, std::size_t x_stride, double* out, std::size_t out_stride) const {
+  for (std::size_t k = 0; k < n_classes_; ++k) out[k * out_stride] = 0.0;
   for (const auto& tree : trees_) {
     const auto* nodes = tree.nodes.data();
-    for (arma::uword i = 0; i < n; ++i) {
-      std::int32_t id = 0;
-      while (nodes[id].feature >= 0)
-        id = static_cast<double>(Xf(i, static_cast<arma::uword>(nodes[id].feature))) <= nodes[id].threshold
-                 ? nodes[id].left
-                 : nodes[id].right;
-      double* out = acc.colptr(i);
-      for (std::uint32_t k = nodes[id].leaf_begin; k < nodes[id].leaf_end; ++k)
-        out[tree.leaf_class[k]] += tree.leaf_prob[k];
+    std::int32_t id = 0;
+    while (nodes[id].feature >= 0) {
+      const float v = static_cast<float>(x[static_cast<std::size_t>(nodes[id].feature) * x_stride]);
+      id = static_cast<double>(v) <= nodes[id].threshold ? nodes[id].left : nodes[id].right;
     }
+    for (std::uint32_t k = nodes[id].leaf_begin; k < nodes[id].leaf_end; ++k)
+      out[tree.leaf_class[k] * out_stride] += tree.leaf_prob[k];
   }
-  acc /= static_cast<double>(trees_.size());
-  return acc.t();
+  const double n_trees = static_cast<double>(trees_.size());
+  for (std::size_t k = 0; k < n_classes_; ++k) out[k * out_stride] /= n_trees;
+}
+
+arma::mat TreeEnsemble::predict_proba(const arma::mat& X) const {
+  check_predict_input(name_, X, trees_.empty() ? 0 : n_features_);
+  arma::mat P(X.n_rows, n_classes_);
+  for (arma::uword i = 0; i < X.n_rows; ++i) predict_row(X.colptr(0) + i, X.n_rows, P.colptr(0) + i, P.n_rows);
+  return P;
+}
+
+void TreeEnsemble::predict_proba_row(const double* x, std::size_t d, double* out) const {
+  TRACER_CHECK(!trees_.empty(), name_ + ": predict_proba_row before fit");
+  TRACER_CHECK(d == n_features_, name_ + ": predict_proba_row got a row of another length than the fitted features");
+  predict_row(x, 1, out, 1);
 }
 
 }  // namespace tracer

@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "core/model_params.hpp"
 #include "core/surrogate.hpp"
 
 namespace tracer {
@@ -66,12 +67,18 @@ class TreeEnsemble final : public Surrogate {
   };
   TreeEnsemble(std::string name, Params params) : name_(std::move(name)), params_(params) {}
 
-  /// Overrides: n_estimators, max_depth, min_samples_leaf, min_samples_split,
-  /// max_features, bootstrap (0/1). (random_thresholds is fixed by the model.)
-  static Params params_from(const std::string& model, const ModelParams& overrides, Params defaults);
+  /// Keys max_depth, min_samples_leaf, min_samples_split, max_features, and
+  /// for forests (defaults with n_estimators > 1) n_estimators and bootstrap
+  /// (0/1). (random_thresholds is fixed by the model.)
+  static const ParamTable<Params>& param_table();
 
   void fit(const arma::mat& X, const arma::uvec& y, std::size_t n_classes, const FitContext& ctx) override;
+  /// Loops over rows with the same code as predict_proba_row: both paths are
+  /// bit-identical.
   arma::mat predict_proba(const arma::mat& X) const override;
+  /// Descends every tree with x cast to float32 and averages the leaf
+  /// frequencies, in tree order.
+  void predict_proba_row(const double* x, std::size_t d, double* out) const override;
   std::string name() const override { return name_; }
   std::size_t n_classes() const override { return n_classes_; }
 
@@ -85,6 +92,10 @@ class TreeEnsemble final : public Surrogate {
   std::vector<FittedTree> trees_;
   std::size_t n_classes_ = 0;
   std::size_t n_features_ = 0;
+
+  /// out[k * out_stride] for k < n_classes_ = forest probabilities of the row
+  /// x[j * x_stride], j < n_features_.
+  void predict_row(const double* x, std::size_t x_stride, double* out, std::size_t out_stride) const;
 };
 
 }  // namespace tracer

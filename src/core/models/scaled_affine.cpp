@@ -1,12 +1,13 @@
-#include "core/models/row_predictor.hpp"
+#include "core/models/scaled_affine.hpp"
 
+#include "core/errors.hpp"
 #include "core/models/simd.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
-#include <stdexcept>
+#include <string>
 
 namespace tracer {
 
@@ -64,10 +65,18 @@ void affine_kernel(const float* __restrict x, std::size_t in, const float* __res
 }
 #undef TRACER_LOAD16
 
+// Per-thread scratch buffer `slot` of at least n floats (allocates only when it grows).
+float* row_scratch(std::size_t slot, std::size_t n) {
+  thread_local std::array<std::vector<float>, 4> buffers;
+  auto& buf = buffers.at(slot);
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+
 }  // namespace
 
 void PackedAffine::pack(const arma::mat& W, const arma::rowvec& b) {
-  if (b.n_elem != W.n_cols) throw std::invalid_argument("PackedAffine::pack: bias length != W columns");
+  TRACER_CHECK(b.n_elem == W.n_cols, "PackedAffine::pack: bias length != W columns");
   in_ = W.n_rows;
   out_ = W.n_cols;
   n_panels_ = (out_ + P - 1) / P;
@@ -84,17 +93,34 @@ void PackedAffine::apply(const float* x, float* y, bool relu) const {
   affine_kernel(x, in_, panels_.data(), n_panels_, bias_.data(), y, relu);
 }
 
-void fold_standardisation(const arma::rowvec& mean, const arma::rowvec& scale, arma::mat& W,
-                          arma::rowvec& b) {
+void ScaledAffineStack::fold_standardisation(const arma::rowvec& mean, const arma::rowvec& scale, arma::mat& W,
+                                             arma::rowvec& b) {
+  TRACER_CHECK(mean.n_elem == W.n_rows && scale.n_elem == W.n_rows && b.n_elem == W.n_cols,
+               "fold_standardisation: sizes differ");
   W.each_col() /= scale.t();
   b -= mean * W;  // uses the already rescaled W: mean/scale . W_original
 }
 
-float* row_scratch(std::size_t slot, std::size_t n) {
-  thread_local std::array<std::vector<float>, 4> buffers;
-  auto& buf = buffers.at(slot);
-  if (buf.size() < n) buf.resize(n);
-  return buf.data();
+void ScaledAffineStack::build(const arma::rowvec& mean, const arma::rowvec& scale, std::vector<AffineLayer> layers) {
+  TRACER_CHECK(!layers.empty(), "ScaledAffineStack::build: no layers");
+  for (std::size_t l = 1; l < layers.size(); ++l)
+    TRACER_CHECK(layers[l].W.n_rows == layers[l - 1].W.n_cols, "ScaledAffineStack::build: layer sizes do not chain");
+  fold_standardisation(mean, scale, layers[0].W, layers[0].b);
+  layers_.assign(layers.size(), PackedAffine());
+  for (std::size_t l = 0; l < layers.size(); ++l) layers_[l].pack(layers[l].W, layers[l].b);
+}
+
+const float* ScaledAffineStack::forward(const double* x, std::size_t d) const {
+  TRACER_CHECK(!layers_.empty(), "ScaledAffineStack::forward before build (predict before fit)");
+  TRACER_CHECK(d == layers_.front().in_dim(), "ScaledAffineStack::forward: row length differs from the fitted features");
+  float* a = row_scratch(0, d);
+  for (std::size_t j = 0; j < d; ++j) a[j] = static_cast<float>(x[j]);
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    float* next = row_scratch(1 + (l % 2), layers_[l].padded_out());
+    layers_[l].apply(a, next, l + 1 < layers_.size());
+    a = next;
+  }
+  return a;
 }
 
 void softmax_row(const float* z, std::size_t k, double* out) {
