@@ -26,9 +26,14 @@ bool accepts(Family family, double score, double threshold) {
 RouteResult route_probability_row(const RoutingPolicy& policy, const double* p, std::size_t K, std::size_t stride) {
   RouteResult r;
   if (policy.family == Family::kNone) return r;
-  std::size_t best = 0;
-  for (std::size_t k = 1; k < K; ++k)
-    if (p[k * stride] > p[best * stride]) best = k;  // ties: first column, as argmax_rows
+  std::size_t best = 0;  // ties: first column, as argmax_rows
+  if (stride == 1) {       // the router's contiguous row: the same comparisons, no index products
+    for (std::size_t k = 1; k < K; ++k)
+      if (p[k] > p[best]) best = k;
+  } else {
+    for (std::size_t k = 1; k < K; ++k)
+      if (p[k * stride] > p[best * stride]) best = k;
+  }
   r.label = best;
   if (policy.family == Family::kGlobal) {
     r.score = 1.0;
