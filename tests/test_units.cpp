@@ -121,7 +121,9 @@ TEST_F(UnitsTest, KilledRunsResumeAndRecomputeOnlyWhatWasUnfinished) {
     ASSERT_LT(unit_files(work), 8u) << "the run finished before it could be killed";
     // Whatever the kill interrupted, every unit file present is complete.
     for (const auto& e : fs::directory_iterator(work))
-      if (e.path().extension() == ".unit") EXPECT_NO_THROW(decode_unit(read_file(e.path()), e.path().string()));
+      if (e.path().extension() == ".unit") {
+        EXPECT_NO_THROW(decode_unit(read_file(e.path()), e.path().string()));
+      }
   }
   const std::size_t present = unit_files(work);
   const auto o = run("run " + exp() + " --work " + work.string() + " --threads 1");
