@@ -299,13 +299,25 @@ arma::mat parse_npy(std::string_view bytes, std::string_view file) {
   }
   if (!h.fortran_order) arma::inplace_trans(M);
 
-  if (!M.is_finite()) {
+  // Non-finite values, and (for '<f8') values float32 cannot hold, are
+  // refused here, naming the file: the reference casts embeddings to float32
+  // (api.py: X.astype(np.float32)), where 1e300 would become inf, and later
+  // code would report a non-finite score without naming any file.
+  constexpr double kFloatMax = std::numeric_limits<float>::max();
+  const bool in_range = item != 8 || M.n_elem == 0 || !M.is_finite() || arma::abs(M).max() <= kFloatMax;
+  if (!M.is_finite() || !in_range) {
     for (arma::uword r = 0; r < M.n_rows; ++r)
-      for (arma::uword c = 0; c < M.n_cols; ++c)
+      for (arma::uword c = 0; c < M.n_cols; ++c) {
         if (!std::isfinite(M(r, c)))
           throw DataError(fmt::format(
               "'{}': non-finite value {} at row {}, column {} (0-based); embeddings must be finite", file,
               M(r, c), r, c));
+        if (std::abs(M(r, c)) > kFloatMax)
+          throw DataError(fmt::format(
+              "'{}': value {} at row {}, column {} (0-based) is outside the float32 range (|x| <= {}); "
+              "embeddings are used as float32",
+              file, M(r, c), r, c, kFloatMax));
+      }
   }
   return M;
 }
