@@ -10,9 +10,8 @@
 #include <string>
 
 #ifndef TRACER_HAVE_PARSE_CONFIG_TEXT
+#include <fstream>
 #include <unistd.h>
-
-#include "io/atomic_file.hpp"
 #endif
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -23,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 #else
     static const std::filesystem::path file =
         std::filesystem::temp_directory_path() / ("tracer_fuzz_config_" + std::to_string(::getpid()) + ".toml");
-    tracer::write_file_atomic(file, text);
+    std::ofstream(file, std::ios::binary | std::ios::trunc).write(text.data(), std::streamsize(text.size()));
     const tracer::ExperimentConfig cfg = tracer::load_config(file);
 #endif
     (void)tracer::config_to_toml(cfg);  // a valid config can always be printed

@@ -267,6 +267,7 @@ arma::mat parse_npy(std::string_view bytes, std::string_view file) {
     throw DataError(fmt::format("'{}': array is {}-D with shape {}; expected a 2-D (rows, columns) array",
                                          file, h.shape.size(), shape_string(h.shape)));
   const std::uint64_t rows = h.shape[0], cols = h.shape[1];
+
   const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() / item;
   if ((cols != 0 && rows > limit / cols))
     throw DataError(fmt::format("'{}': shape {} is too large", file, shape_string(h.shape)));
@@ -281,6 +282,11 @@ arma::mat parse_npy(std::string_view bytes, std::string_view file) {
     throw DataError(fmt::format(
         "'{}': {} bytes of data after the header, but shape {} '{}' needs {} ({} trailing bytes)", file,
         available, shape_string(h.shape), h.descr, expected, available - expected));
+
+  // An empty array is returned as such: Armadillo's in-place transpose of an
+  // empty non-square matrix binds a reference to a null pointer (UB; found by
+  // fuzz_npy). Row-count checks against the trace table come later.
+  if (rows == 0 || cols == 0) return arma::mat(rows, cols);
 
   // In memory order the data is rows x cols column-major when fortran_order,
   // else its transpose (C order): fill that, transpose if needed.
