@@ -120,6 +120,7 @@ class CompareDirs(unittest.TestCase):
 
     def test_manifest_version_revision_and_output_dir_are_not_compared(self):
         m = dict(MANIFEST, tool_version="0.3.0", git_revision="bbbb", libraries={"compiler": "13"},
+                 git_describe="v0.3.0-2-gbbbb", git_dirty=True,
                  resolved_config_toml="[experiment]\nname = 'x'\noutput_dir = '/tmp/out'\n",
                  inputs=[dict(MANIFEST["inputs"][0], path="/elsewhere/train.csv")])
         (self.b / "manifest.json").write_text(json.dumps(m, indent=2))
