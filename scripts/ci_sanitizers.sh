@@ -5,8 +5,13 @@
 #   2. build-tsan: ThreadSanitizer, the tests that run code on several threads
 #      (forests, MLP, SGD, LSA, zoo at 1 vs 2 threads; replay and the CLI
 #      determinism test, which runs a TSan-built tracer-bench at --threads 1 and 2).
-# GCC 12's sanitizer runtimes (libasan8, libubsan1, libtsan2) come with g++;
-# the rest with scripts/install_deps.sh. Works on a fresh Debian 12 machine.
+# ASan/UBSan: GCC 12 (libasan8, libubsan1 come with g++). TSan: clang 14
+# (clang-14, libclang-rt-14-dev), because GCC's target_clones kernels
+# (TRACER_MULTIVERSION, src/core/models/simd.hpp) get ifunc resolvers that
+# GCC instruments for TSan and that run before the TSan runtime is set up:
+# every GCC TSan binary linking the models segfaults at load. simd.hpp turns
+# multiversioning off for clang. The libraries come with scripts/install_deps.sh.
+# Works on a fresh Debian 12 machine.
 #
 #   SKIP_DEPS=1       do not run install_deps.sh
 #   JOBS=N            build and test parallelism (default: nproc)
@@ -21,9 +26,9 @@ BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"
 if [ "${SKIP_DEPS:-0}" != 1 ]; then
   bash scripts/install_deps.sh
   SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  if ! dpkg -s libasan8 libubsan1 libtsan2 >/dev/null 2>&1; then
+  if ! dpkg -s libasan8 libubsan1 clang-14 libclang-rt-14-dev >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get install -y -qq --no-install-recommends libasan8 libubsan1 libtsan2 >/dev/null
+    $SUDO apt-get install -y -qq --no-install-recommends libasan8 libubsan1 clang-14 libclang-rt-14-dev >/dev/null
   fi
 fi
 
@@ -42,12 +47,13 @@ status=0
 t_all=$(date +%s)
 for san in $SANITIZERS; do
   case "$san" in
-    address) dir=build-asan ;;
-    thread) dir=build-tsan ;;
+    address) dir=build-asan; compiler=g++ ;;
+    thread) dir=build-tsan; compiler=clang++-14 ;;
     *) echo "ci_sanitizers: unknown sanitizer '$san'"; exit 2 ;;
   esac
   t0=$(date +%s)
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DTRACER_SANITIZE="$san" -DTRACER_BUILD_BENCH=OFF >/dev/null
+  cmake -S . -B "$dir" -DCMAKE_CXX_COMPILER="$compiler" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DTRACER_SANITIZE="$san" \
+    -DTRACER_BUILD_BENCH=OFF >/dev/null
   if [ "$san" = address ]; then
     cmake --build "$dir" -j"$JOBS"
     t1=$(date +%s)

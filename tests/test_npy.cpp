@@ -281,6 +281,15 @@ TEST_F(NpyTest, RegressionEmptyShapesInBothOrders) {
     }
 }
 
+TEST_F(NpyTest, RegressionHugeEmptyShapeRoundTripsQuickly) {
+  // fuzz_npy timeout: shape (0, 40000000002000002) read as an empty matrix,
+  // then npy_bytes walked its 4e16 empty columns.
+  const arma::mat M = parse_npy(make_npy("<f2", true, "(0, 40000000002000002)", ""), "h.npy");
+  EXPECT_EQ(M.n_rows, 0u);
+  const arma::mat back = parse_npy(npy_bytes(M), "again.npy");
+  EXPECT_EQ(back.n_cols, M.n_cols);
+}
+
 TEST_F(NpyTest, MissingFile) {
   const std::string msg = error_of([&] { read_npy(dir_ / "nope.npy"); });
   EXPECT_NE(msg.find("nope.npy"), std::string::npos) << msg;

@@ -215,7 +215,9 @@ std::string npy_bytes(const arma::mat& X, std::string_view name) {
   out.resize(data + 4 * X.n_elem);
   char* base = out.data() + data;
   const std::size_t d = X.n_cols;
-  for (arma::uword c = 0; c < X.n_cols; ++c) {
+  // Nothing to scatter for an empty matrix (a 0 x 4e16 one would otherwise
+  // loop 4e16 times over empty columns: found by fuzz_npy).
+  for (arma::uword c = 0; X.n_elem > 0 && c < X.n_cols; ++c) {
     const double* col = X.colptr(c);
     for (arma::uword r = 0; r < X.n_rows; ++r)
       store_le<std::uint32_t>(base + 4 * (r * d + c), std::bit_cast<std::uint32_t>(static_cast<float>(col[r])));
