@@ -17,7 +17,8 @@ BUILD_DIR="${FUZZ_BUILD_DIR:-build-fuzz}"
 ALL_TARGETS="fuzz_npy fuzz_trace_csv fuzz_trace_jsonl fuzz_labels fuzz_glove fuzz_config"
 TARGETS="${FUZZ_TARGETS:-$ALL_TARGETS}"
 
-# clang and its runtime (libFuzzer, sanitizers); the rest comes from install_deps.sh.
+# clang and its runtime (libFuzzer, sanitizers); the libraries come from
+# scripts/install_deps.sh (run it first on a fresh machine, as .ci/run does).
 if ! command -v clang++-14 >/dev/null || ! ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
   SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
