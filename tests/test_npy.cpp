@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -256,6 +257,37 @@ TEST_F(NpyTest, WriterRejectsNonFiniteAndOverflow) {
   EXPECT_NE(error_of([&] { npy_bytes(X, "out.npy"); }).find("at row 1, column 0"), std::string::npos);
   X(1, 0) = 1e300;  // finite in double, inf in float32
   EXPECT_NE(error_of([&] { npy_bytes(X, "out.npy"); }).find("as float32"), std::string::npos);
+}
+
+TEST_F(NpyTest, DoubleOutsideFloatRangeNamesFileRowAndColumn) {
+  // Used to pass the reader and surface much later as "calibrate_point_estimate:
+  // score of row 0 is not finite", naming no file.
+  const std::string bytes = make_npy("<f8", false, "(2, 2)", raw<double>({0.5, -1e300, 0.25, 1.0}));
+  const std::string msg = error_of([&] { parse_npy(bytes, "big.npy"); });
+  EXPECT_NE(msg.find("'big.npy': value -1e+300 at row 0, column 1"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("float32 range"), std::string::npos) << msg;
+  // The largest float32 itself is fine.
+  EXPECT_NO_THROW(parse_npy(make_npy("<f8", false, "(1, 1)", raw<double>({-3.4028234663852886e38})), "max.npy"));
+}
+
+TEST_F(NpyTest, RegressionEmptyShapesInBothOrders) {
+  // fuzz_npy: shape (0, 4) in C order reached arma::inplace_trans of an empty
+  // 4 x 0 matrix, which binds a reference to a null pointer (UBSan).
+  for (const bool fortran : {false, true})
+    for (const auto& [shape, rows, cols] : {std::tuple{"(0, 4)", 0u, 4u}, {"(3, 0)", 3u, 0u}, {"(0, 0)", 0u, 0u}}) {
+      const arma::mat M = parse_npy(make_npy("<f4", fortran, shape, ""), "e.npy");
+      EXPECT_EQ(M.n_rows, rows) << shape;
+      EXPECT_EQ(M.n_cols, cols) << shape;
+    }
+}
+
+TEST_F(NpyTest, RegressionHugeEmptyShapeRoundTripsQuickly) {
+  // fuzz_npy timeout: shape (0, 40000000002000002) read as an empty matrix,
+  // then npy_bytes walked its 4e16 empty columns.
+  const arma::mat M = parse_npy(make_npy("<f2", true, "(0, 40000000002000002)", ""), "h.npy");
+  EXPECT_EQ(M.n_rows, 0u);
+  const arma::mat back = parse_npy(npy_bytes(M), "again.npy");
+  EXPECT_EQ(back.n_cols, M.n_cols);
 }
 
 TEST_F(NpyTest, MissingFile) {

@@ -10,6 +10,7 @@
 #include <armadillo>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/encoder/sif.hpp"
@@ -22,9 +23,13 @@ struct GloveStore {
   WordIndex index;                 ///< word -> row
 };
 
-/// Reads and validates the whole binary. Throws std::runtime_error naming the
-/// file and the problem (bad magic, truncated, word count, duplicate word,
-/// non-finite value), and pointing at fetch_glove.sh when the file is missing.
+/// Reads and validates the whole binary. Throws DataError naming the file and
+/// the problem (bad magic, truncated, sizes that overflow, word count, empty
+/// or duplicate word, word list not UTF-8, non-finite value), and pointing at
+/// fetch_glove.sh when the file is missing.
 GloveStore load_glove_store(const std::filesystem::path& path);
+
+/// The same checks on the file's bytes in memory; `name` is used in messages.
+GloveStore parse_glove_store(std::string_view bytes, std::string_view name);
 
 }  // namespace tracer

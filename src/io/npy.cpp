@@ -215,7 +215,9 @@ std::string npy_bytes(const arma::mat& X, std::string_view name) {
   out.resize(data + 4 * X.n_elem);
   char* base = out.data() + data;
   const std::size_t d = X.n_cols;
-  for (arma::uword c = 0; c < X.n_cols; ++c) {
+  // Nothing to scatter for an empty matrix (a 0 x 4e16 one would otherwise
+  // loop 4e16 times over empty columns: found by fuzz_npy).
+  for (arma::uword c = 0; X.n_elem > 0 && c < X.n_cols; ++c) {
     const double* col = X.colptr(c);
     for (arma::uword r = 0; r < X.n_rows; ++r)
       store_le<std::uint32_t>(base + 4 * (r * d + c), std::bit_cast<std::uint32_t>(static_cast<float>(col[r])));
@@ -267,6 +269,7 @@ arma::mat parse_npy(std::string_view bytes, std::string_view file) {
     throw DataError(fmt::format("'{}': array is {}-D with shape {}; expected a 2-D (rows, columns) array",
                                          file, h.shape.size(), shape_string(h.shape)));
   const std::uint64_t rows = h.shape[0], cols = h.shape[1];
+
   const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() / item;
   if ((cols != 0 && rows > limit / cols))
     throw DataError(fmt::format("'{}': shape {} is too large", file, shape_string(h.shape)));
@@ -281,6 +284,11 @@ arma::mat parse_npy(std::string_view bytes, std::string_view file) {
     throw DataError(fmt::format(
         "'{}': {} bytes of data after the header, but shape {} '{}' needs {} ({} trailing bytes)", file,
         available, shape_string(h.shape), h.descr, expected, available - expected));
+
+  // An empty array is returned as such: Armadillo's in-place transpose of an
+  // empty non-square matrix binds a reference to a null pointer (UB; found by
+  // fuzz_npy). Row-count checks against the trace table come later.
+  if (rows == 0 || cols == 0) return arma::mat(rows, cols);
 
   // In memory order the data is rows x cols column-major when fortran_order,
   // else its transpose (C order): fill that, transpose if needed.
@@ -299,13 +307,25 @@ arma::mat parse_npy(std::string_view bytes, std::string_view file) {
   }
   if (!h.fortran_order) arma::inplace_trans(M);
 
-  if (!M.is_finite()) {
+  // Non-finite values, and (for '<f8') values float32 cannot hold, are
+  // refused here, naming the file: the reference casts embeddings to float32
+  // (api.py: X.astype(np.float32)), where 1e300 would become inf, and later
+  // code would report a non-finite score without naming any file.
+  constexpr double kFloatMax = std::numeric_limits<float>::max();
+  const bool in_range = item != 8 || M.n_elem == 0 || !M.is_finite() || arma::abs(M).max() <= kFloatMax;
+  if (!M.is_finite() || !in_range) {
     for (arma::uword r = 0; r < M.n_rows; ++r)
-      for (arma::uword c = 0; c < M.n_cols; ++c)
+      for (arma::uword c = 0; c < M.n_cols; ++c) {
         if (!std::isfinite(M(r, c)))
           throw DataError(fmt::format(
               "'{}': non-finite value {} at row {}, column {} (0-based); embeddings must be finite", file,
               M(r, c), r, c));
+        if (std::abs(M(r, c)) > kFloatMax)
+          throw DataError(fmt::format(
+              "'{}': value {} at row {}, column {} (0-based) is outside the float32 range (|x| <= {}); "
+              "embeddings are used as float32",
+              file, M(r, c), r, c, kFloatMax));
+      }
   }
   return M;
 }

@@ -10,7 +10,8 @@
 // We write float32 ('<f4'), C order, shape (n, d): half the size of float64
 // and more precision than unit-norm embeddings need. We read '<f2', '<f4' and
 // '<f8' into double, in C or Fortran order, 2-D only. Every failure throws
-// std::runtime_error naming the file and what is wrong.
+// DataError naming the file and what is wrong; no input bytes make
+// parse_npy throw anything else (fuzz/fuzz_npy.cpp).
 #include <armadillo>
 #include <cstddef>
 #include <cstdint>
@@ -28,8 +29,9 @@ std::string npy_bytes(const arma::mat& X, std::string_view name = "npy");
 /// Writes X to `path` as '<f4' atomically (temporary file, then rename).
 void write_npy(const std::filesystem::path& path, const arma::mat& X);
 
-/// Reads a 2-D '<f2' / '<f4' / '<f8' .npy file. Rejects non-finite values,
-/// naming the first bad row and column (0-based, in row-major order).
+/// Reads a 2-D '<f2' / '<f4' / '<f8' .npy file. Rejects non-finite values
+/// and (for '<f8') values outside the float32 range, naming the file and the
+/// first bad row and column (0-based, in row-major order).
 arma::mat read_npy(const std::filesystem::path& path);
 
 /// Parses .npy content; `name` is the file name used in error messages.

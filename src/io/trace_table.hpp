@@ -1,11 +1,19 @@
 #pragma once
-// Reading the prepared trace tables (docs/data_format.md): UTF-8 CSV, header,
-// every field double-quoted, one record per line, columns id, text, label,
-// teacher_* ...
+// Reading the prepared trace tables (docs/data_format.md). Two formats give
+// the same TraceTable:
+//   csv    UTF-8, header, every field double-quoted, one record per line,
+//          columns id, text, label, teacher_* ...
+//   jsonl  one JSON object per line (the Python reference's trace format,
+//          docs/data_format.md "JSONL traces" for the key mapping).
+// Every reader takes the bytes (so it can be fuzzed in memory); the
+// path-taking functions read the file and call it. Every problem with the
+// input throws DataError naming the file, the line, the column or key, and
+// what was expected; nothing else escapes for any input bytes.
 #include <armadillo>
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tracer {
@@ -16,13 +24,34 @@ struct TraceTable {
   std::vector<std::string> ids, texts, truth, teacher;  ///< teacher: "" where the teacher has no label
 };
 
-/// Reads id, text, label and the teacher column (which may be "label" itself).
-/// Throws std::runtime_error naming the file, line and column on any problem
-/// (missing column, too few/many fields, unterminated quote, empty id).
+/// Reads id, text, label and the teacher column (which may be "label" itself)
+/// of a CSV trace table. Checks: UTF-8 (line and byte offset named), the
+/// header has every column (the missing one named), every row has the
+/// header's field count, no empty id, no duplicate id (both lines named), no
+/// empty ground-truth label, at least one row.
 TraceTable read_trace_table(const std::filesystem::path& csv, const std::string& teacher_column);
 
-/// Canonical label names, one per line (blank lines are an error).
+/// The same, for format "csv" or "jsonl" (anything else is a ConfigError).
+TraceTable read_trace_table(const std::filesystem::path& path, const std::string& teacher_column,
+                            std::string_view format);
+
+/// The in-memory readers: `name` is the file named in error messages (and
+/// stored in TraceTable::path).
+TraceTable parse_trace_table_csv(std::string_view bytes, const std::filesystem::path& name,
+                                 const std::string& teacher_column);
+TraceTable parse_trace_table_jsonl(std::string_view bytes, const std::filesystem::path& name,
+                                   const std::string& teacher_column);
+
+/// Throws DataError if an id of `test` is also an id of `traces` (a test
+/// trace in the training traces), naming both files, rows and the id, and how
+/// many ids are shared.
+void check_disjoint_ids(const TraceTable& traces, const TraceTable& test);
+
+/// Canonical label names, one per line: UTF-8, no empty line, no label twice
+/// (each problem names the line), at least 2 labels. A final newline is
+/// optional; a CR before the LF is dropped.
 std::vector<std::string> read_labels(const std::filesystem::path& labels_txt);
+std::vector<std::string> parse_labels(std::string_view bytes, std::string_view name);
 
 /// Maps label strings to indices. Ground-truth labels must be canonical;
 /// teacher labels outside the canonical set are KEPT as the teacher said them:

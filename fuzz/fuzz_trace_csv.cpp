@@ -1,0 +1,17 @@
+// CSV trace table reader, with a teacher column and with teacher = "label".
+#include "fuzz_common.hpp"
+#include "io/trace_table.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const auto bytes = tracer::fuzz::view(data, size);
+  for (const char* column : {"label", "teacher_x"})
+    tracer::fuzz::run([&] {
+      const tracer::TraceTable t = tracer::parse_trace_table_csv(bytes, "fuzz.csv", column);
+      if (t.ids.empty() || t.ids.size() != t.texts.size() || t.ids.size() != t.truth.size() ||
+          t.ids.size() != t.teacher.size())
+        std::abort();
+      tracer::check_disjoint_ids(t, t);  // a non-empty table always shares ids with itself
+      std::abort();
+    });
+  return 0;
+}
