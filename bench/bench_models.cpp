@@ -126,7 +126,11 @@ double acceptor(const double* p, std::size_t k) {
   double t1 = 0.0, t2 = 0.0, h = 0.0;
   for (std::size_t j = 0; j < k; ++j) {
     const double v = p[j];
-    if (v > t1) { t2 = t1; t1 = v; } else if (v > t2) t2 = v;
+    if (v > t1) {
+      t2 = t1;
+      t1 = v;
+    } else if (v > t2)
+      t2 = v;
     if (v > 0.0) h -= v * std::log(v);
   }
   const double z = 0.3 + 2.0 * t1 - 1.0 * t2 + 1.5 * (t1 - t2) - 0.7 * h / std::log(static_cast<double>(k));
@@ -159,11 +163,13 @@ Npy read_npy_any(const std::string& path) {
   const int major = static_cast<unsigned char>(bytes[6]);
   std::size_t header_len, off;
   if (major == 1) {
-    header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
+    header_len =
+        static_cast<unsigned char>(bytes[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
     off = 10;
   } else {
     header_len = 0;
-    for (int b = 0; b < 4; ++b) header_len |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + b])) << (8 * b);
+    for (int b = 0; b < 4; ++b)
+      header_len |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + b])) << (8 * b);
     off = 12;
   }
   const std::string header = bytes.substr(off, header_len);
@@ -193,16 +199,28 @@ Npy read_npy_any(const std::string& path) {
   };
   if (descr == "<f4") {
     need(4);
-    for (std::size_t i = 0; i < count; ++i) { float v; std::memcpy(&v, p + 4 * i, 4); out.data[i] = v; }
+    for (std::size_t i = 0; i < count; ++i) {
+      float v;
+      std::memcpy(&v, p + 4 * i, 4);
+      out.data[i] = v;
+    }
   } else if (descr == "<f8") {
     need(8);
     std::memcpy(out.data.data(), p, 8 * count);
   } else if (descr == "<i8") {
     need(8);
-    for (std::size_t i = 0; i < count; ++i) { std::int64_t v; std::memcpy(&v, p + 8 * i, 8); out.data[i] = static_cast<double>(v); }
+    for (std::size_t i = 0; i < count; ++i) {
+      std::int64_t v;
+      std::memcpy(&v, p + 8 * i, 8);
+      out.data[i] = static_cast<double>(v);
+    }
   } else if (descr == "<i4") {
     need(4);
-    for (std::size_t i = 0; i < count; ++i) { std::int32_t v; std::memcpy(&v, p + 4 * i, 4); out.data[i] = v; }
+    for (std::size_t i = 0; i < count; ++i) {
+      std::int32_t v;
+      std::memcpy(&v, p + 4 * i, 4);
+      out.data[i] = v;
+    }
   } else {
     throw std::runtime_error(path + ": unsupported dtype " + descr);
   }
@@ -230,7 +248,8 @@ arma::uvec load_labels(const std::string& path) {
   if (a.shape.size() != 1) throw std::runtime_error(path + ": expected a 1-D array");
   arma::uvec y(a.shape[0]);
   for (std::size_t i = 0; i < y.n_elem; ++i) {
-    if (a.data[i] < 0 || a.data[i] != std::floor(a.data[i])) throw std::runtime_error(path + ": labels must be integers >= 0");
+    if (a.data[i] < 0 || a.data[i] != std::floor(a.data[i]))
+      throw std::runtime_error(path + ": labels must be integers >= 0");
     y[i] = static_cast<arma::uword>(a.data[i]);
   }
   return y;
@@ -242,8 +261,12 @@ double macro_f1(const arma::uvec& truth, const arma::uvec& pred, std::size_t K) 
   std::vector<char> seen(K, 0);
   for (std::size_t i = 0; i < truth.n_elem; ++i) {
     seen[truth[i]] = seen[pred[i]] = 1;
-    if (truth[i] == pred[i]) tp[truth[i]] += 1;
-    else { fp[pred[i]] += 1; fn[truth[i]] += 1; }
+    if (truth[i] == pred[i])
+      tp[truth[i]] += 1;
+    else {
+      fp[pred[i]] += 1;
+      fn[truth[i]] += 1;
+    }
   }
   double s = 0.0;
   int m = 0;
@@ -258,7 +281,8 @@ double macro_f1(const arma::uvec& truth, const arma::uvec& pred, std::size_t K) 
 
 int compare_main(int argc, char** argv) {
   if (argc < 6) {
-    std::fprintf(stderr, "usage: %s --compare TRAIN_X TRAIN_Y TEST_X TEST_Y [--models a,b] [--threads N] [--seed S]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s --compare TRAIN_X TRAIN_Y TEST_X TEST_Y [--models a,b] [--threads N] [--seed S]\n",
+                 argv[0]);
     return 2;
   }
   std::vector<std::string> models = known_surrogates();
@@ -313,7 +337,9 @@ int main(int argc, char** argv) {
   }
   for (const auto& name : known_surrogates())
     benchmark::RegisterBenchmark(("BM_Fit/" + name).c_str(), BM_Fit, name)
-        ->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+        ->Iterations(1)
+        ->Unit(benchmark::kSecond)
+        ->UseRealTime();
   for (const auto& name : known_surrogates())
     benchmark::RegisterBenchmark(("BM_PredictProba1/" + name).c_str(), BM_PredictProba1, name)
         ->Unit(benchmark::kMicrosecond);

@@ -5,7 +5,6 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   return tracer::fuzz::run([&] {
     const tracer::GloveStore s = tracer::parse_glove_store(tracer::fuzz::view(data, size), "fuzz.bin");
-    if (s.words.size() != s.vectors.n_rows || s.index.size() != s.words.size() || !s.vectors.is_finite())
-      std::abort();
+    if (s.words.size() != s.vectors.n_rows || s.index.size() != s.words.size() || !s.vectors.is_finite()) std::abort();
   });
 }

@@ -8,6 +8,7 @@ PACKAGES=(
   libboost-program-options-dev libboost-math-dev libfccp-dev libcsv-dev
   libgtest-dev googletest libbenchmark-dev
   gnuplot-nox                                       # report plots (optional at run time)
+  clang-format                                      # the style check (scripts/format.sh --check)
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

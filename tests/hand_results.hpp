@@ -15,7 +15,8 @@ namespace tracer::testing_hand {
 
 // The hand-made dataset of test_artifacts.cpp, with hostile names and texts.
 struct Data {
-  arma::mat X{{0, 0}, {2, 0}, {0, 2}, {1, 1}, {5, 0}, {1, 0}, {10, 10}, {12, 10}, {10, 12}, {11, 11}, {20, 20}, {11, 10}};
+  arma::mat X{{0, 0},   {2, 0},   {0, 2},   {1, 1},   {5, 0},   {1, 0},
+              {10, 10}, {12, 10}, {10, 12}, {11, 11}, {20, 20}, {11, 10}};
   arma::uvec teacher{0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1};
   std::vector<std::string> names{"alpha|one", "beta\ntwo"};
   std::vector<std::string> texts, ids;
@@ -51,7 +52,9 @@ struct Data {
   ArtifactSet set2() const {
     return compute_artifacts(ArtifactInput{X, teacher, names, texts, day2.test_decision, true, &day1.test_decision});
   }
-  ArtifactContext ctx(const DayOutcome& o) const { return {"hand", "enc", "teach", 0, 42, 200, o, teacher, names, texts, ids}; }
+  ArtifactContext ctx(const DayOutcome& o) const {
+    return {"hand", "enc", "teach", 0, 42, 200, o, teacher, names, texts, ids};
+  }
 
   /// A whole experiment result: 2 days x alphas {0.9, 0.95}, one paper-mode run.
   ExperimentResults experiment() const {
@@ -103,6 +106,5 @@ struct Data {
     return r;
   }
 };
-
 
 }  // namespace tracer::testing_hand

@@ -25,7 +25,8 @@ namespace {
 //  11   (11,10)    yes      0.65   1
 // Row i has i+1 words.
 struct Hand {
-  arma::mat X{{0, 0}, {2, 0}, {0, 2}, {1, 1}, {5, 0}, {1, 0}, {10, 10}, {12, 10}, {10, 12}, {11, 11}, {20, 20}, {11, 10}};
+  arma::mat X{{0, 0},   {2, 0},   {0, 2},   {1, 1},   {5, 0},   {1, 0},
+              {10, 10}, {12, 10}, {10, 12}, {11, 11}, {20, 20}, {11, 10}};
   arma::uvec teacher{0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1};
   std::vector<std::string> names{"alpha", "beta"};
   std::vector<std::string> texts;
@@ -100,9 +101,9 @@ TEST(Artifacts, SliceOrderTies) {
   SliceSummary b{"a", 4, 2, 1, 0.5, 0.5, 0.5};
   SliceSummary none{"z", 4, 0, 0, 0.0, 1.0, std::nullopt};
   SliceSummary zero{"y", 4, 0, 0, 0.0, 1.0, std::nullopt};
-  EXPECT_TRUE(slice_weaker(b, a));      // same rate: lower TA first
-  EXPECT_TRUE(slice_weaker(zero, none)); // same rate, both without TA: by name
-  EXPECT_TRUE(slice_weaker(none, b));   // lower rate first
+  EXPECT_TRUE(slice_weaker(b, a));        // same rate: lower TA first
+  EXPECT_TRUE(slice_weaker(zero, none));  // same rate, both without TA: by name
+  EXPECT_TRUE(slice_weaker(none, b));     // lower rate first
 }
 
 TEST(Artifacts, CentroidCards) {
@@ -241,8 +242,7 @@ TEST(Artifacts, RefusedPolicyWithoutPredictions) {
   h.today.handled.zeros();
   h.today.prediction.zeros();
   h.today.score.zeros();
-  const ArtifactSet s =
-      compute_artifacts(ArtifactInput{h.X, h.teacher, h.names, h.texts, h.today, false, nullptr});
+  const ArtifactSet s = compute_artifacts(ArtifactInput{h.X, h.teacher, h.names, h.texts, h.today, false, nullptr});
   EXPECT_FALSE(s.predictions_available);
   EXPECT_FALSE(s.collapse.has_value());
   EXPECT_TRUE(s.disagreements.empty());
@@ -266,7 +266,8 @@ TEST(Artifacts, Deterministic) {
   ASSERT_EQ(a.pairs.size(), b.pairs.size());
   EXPECT_EQ(a.pairs[0].distance, b.pairs[0].distance);
   ASSERT_EQ(a.cards.size(), b.cards.size());
-  for (std::size_t i = 0; i < a.cards.size(); ++i) EXPECT_EQ(a.cards[i].distance_to_centroid, b.cards[i].distance_to_centroid);
+  for (std::size_t i = 0; i < a.cards.size(); ++i)
+    EXPECT_EQ(a.cards[i].distance_to_centroid, b.cards[i].distance_to_centroid);
 }
 
 }  // namespace

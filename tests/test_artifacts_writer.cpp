@@ -70,7 +70,8 @@ std::vector<DocKey> documented_keys() {
     DocKey k;
     k.path = cells[0].substr(1, cells[0].size() - 2);  // strip backticks
     std::string t = cells[1];
-    for (std::size_t p; (p = t.find(" or ")) != std::string::npos; t = t.substr(p + 4)) k.types.push_back(t.substr(0, p));
+    for (std::size_t p; (p = t.find(" or ")) != std::string::npos; t = t.substr(p + 4))
+      k.types.push_back(t.substr(0, p));
     k.types.push_back(t);
     keys.push_back(k);
   }
@@ -121,7 +122,8 @@ std::vector<std::string> split_path(const std::string& p) {
 }
 
 /// Object keys in document order, per parent path ("" = top level).
-void key_lists(const json& j, const std::string& prefix, std::map<std::string, std::vector<std::vector<std::string>>>& out) {
+void key_lists(const json& j, const std::string& prefix,
+               std::map<std::string, std::vector<std::vector<std::string>>>& out) {
   if (j.is_object()) {
     std::vector<std::string> keys;
     for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
@@ -288,18 +290,21 @@ TEST(ArtifactsWriter, WritesEveryFileDeterministically) {
   EXPECT_EQ(md_a, md_b);
   const auto fa = read_tree(a), fb = read_tree(b);
   EXPECT_EQ(fa, fb) << "same input must give the same bytes (JSON, .dat, .gp, SVG, PNG)";
-  for (const char* f : {"artifacts/enc__teach__paper__day1__alpha0.9.json", "artifacts/enc__teach__paper__day1__alpha0.95.json",
-                        "artifacts/enc__teach__paper__day2__alpha0.9.json", "artifacts/enc__teach__paper__day2__alpha0.95.json",
-                        "artifacts/index.json", "plots/coverage_vs_alpha__enc__teach__paper.gp",
-                        "plots/coverage_vs_alpha__enc__teach__paper.dat", "plots/flywheel__enc__teach__paper.gp",
-                        "plots/label_handled__enc__teach__paper.dat"})
+  for (const char* f :
+       {"artifacts/enc__teach__paper__day1__alpha0.9.json", "artifacts/enc__teach__paper__day1__alpha0.95.json",
+        "artifacts/enc__teach__paper__day2__alpha0.9.json", "artifacts/enc__teach__paper__day2__alpha0.95.json",
+        "artifacts/index.json", "plots/coverage_vs_alpha__enc__teach__paper.gp",
+        "plots/coverage_vs_alpha__enc__teach__paper.dat", "plots/flywheel__enc__teach__paper.gp",
+        "plots/label_handled__enc__teach__paper.dat"})
     EXPECT_TRUE(fa.count(f)) << f;
   for (const auto& [name, text] : fa)
-    if (name.rfind("artifacts/enc", 0) == 0) check_against_schema(text, name.find("day2__alpha0.95") != std::string::npos);
+    if (name.rfind("artifacts/enc", 0) == 0)
+      check_against_schema(text, name.find("day2__alpha0.95") != std::string::npos);
   // The refused day-1 policy at alpha 0.9 has no recorded predictions.
   const json refused = json::parse(fa.at("artifacts/enc__teach__paper__day1__alpha0.9.json"));
   EXPECT_FALSE(refused["disagreements"]["available"].get<bool>());
-  EXPECT_NE(refused["collapse"]["diagnosis"].get<std::string>().find("shadow TA 0.8000 < alpha 0.9"), std::string::npos);
+  EXPECT_NE(refused["collapse"]["diagnosis"].get<std::string>().find("shadow TA 0.8000 < alpha 0.9"),
+            std::string::npos);
   // The report shows alpha 0.95, day 2, and links the plots when gnuplot runs.
   EXPECT_NE(md_a.find("day 2, alpha 0.95"), std::string::npos);
   if (find_gnuplot().available) {

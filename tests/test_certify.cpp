@@ -21,17 +21,18 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 TEST(Certify, ClopperPearsonLowerMatchesReferenceVectors) {
   // tracer-llm 0.3.3 spec, section 4.1 (verified against scipy beta.ppf).
-  struct Case { std::size_t k, n; double expected; };
-  const std::vector<Case> cases = {
-      {90, 100, 0.8501174076983797}, {9, 10, 0.6631522766932753},
-      {900, 1000, 0.8867444365466927}, {22, 22, 0.9006280202112785},
-      {21, 21, 0.8961505019466046}, {10, 10, 0.7943282347242815},
-      {11, 11, 0.8111308307896871}, {45, 50, 0.8223818723826234},
-      {95, 100, 0.9092285303859299}, {190, 200, 0.9240102118265292},
-      {570, 600, 0.9365871209563078}, {29, 30, 0.8764300093247439},
-      {44, 45, 0.9162902338436976}, {1, 1, 0.1}};
-  for (const Case& c : cases)
-    EXPECT_NEAR(clopper_pearson_lower(c.k, c.n, 0.1), c.expected, 1e-9) << c.k << "/" << c.n;
+  struct Case {
+    std::size_t k, n;
+    double expected;
+  };
+  const std::vector<Case> cases = {{90, 100, 0.8501174076983797},   {9, 10, 0.6631522766932753},
+                                   {900, 1000, 0.8867444365466927}, {22, 22, 0.9006280202112785},
+                                   {21, 21, 0.8961505019466046},    {10, 10, 0.7943282347242815},
+                                   {11, 11, 0.8111308307896871},    {45, 50, 0.8223818723826234},
+                                   {95, 100, 0.9092285303859299},   {190, 200, 0.9240102118265292},
+                                   {570, 600, 0.9365871209563078},  {29, 30, 0.8764300093247439},
+                                   {44, 45, 0.9162902338436976},    {1, 1, 0.1}};
+  for (const Case& c : cases) EXPECT_NEAR(clopper_pearson_lower(c.k, c.n, 0.1), c.expected, 1e-9) << c.k << "/" << c.n;
   for (std::size_t n : {1, 5, 100, 10000}) EXPECT_EQ(clopper_pearson_lower(0, n, 0.1), 0.0) << n;
   for (std::size_t k : {0, 1, 7}) EXPECT_EQ(clopper_pearson_lower(k, 0, 0.1), 0.0) << k;
 }
@@ -69,8 +70,7 @@ TEST(Certify, BinomialTailPValueMatchesHandValuesAndPmfSums) {
   EXPECT_NEAR(binomial_tail_p_value(3, 5, 0.5), 0.5, 1e-14);             // symmetry
   EXPECT_NEAR(binomial_tail_p_value(2, 4, 0.5), 11.0 / 16.0, 1e-14);     // (6+4+1)/16
   // 0.9^38 + 38 * 0.9^37 * 0.1: 37 of 38 is the least that certifies 0.9 at 0.1.
-  EXPECT_NEAR(binomial_tail_p_value(37, 38, 0.9),
-              std::pow(0.9, 38) + 38 * std::pow(0.9, 37) * 0.1, 1e-14);
+  EXPECT_NEAR(binomial_tail_p_value(37, 38, 0.9), std::pow(0.9, 38) + 38 * std::pow(0.9, 37) * 0.1, 1e-14);
   EXPECT_EQ(binomial_tail_p_value(0, 20, 0.9), 1.0);
   EXPECT_EQ(binomial_tail_p_value(21, 20, 0.9), 0.0);
   for (double a : {0.05, 0.5, 0.8, 0.9, 0.95, 0.999})
@@ -230,8 +230,7 @@ TEST(Certify, FixedSequenceOnGivenGrid) {
   }
   // 0.9605 accepts the top 40 (pass), 0.9595 the top 41 (pass, 40/41),
   // 0.95 the top 51 (40/51, fail): deploy 0.9595.
-  CalibrationResult r =
-      calibrate_fixed_sequence_on_grid(scores, agree, 0.9, 0.1, 10, {0.5, 0.9595, 0.95, 0.9605});
+  CalibrationResult r = calibrate_fixed_sequence_on_grid(scores, agree, 0.9, 0.1, 10, {0.5, 0.9595, 0.95, 0.9605});
   ASSERT_TRUE(r.found) << r.reason_if_not_found;
   EXPECT_EQ(r.threshold, 0.9595);
   EXPECT_EQ(r.n_accepted, 41u);
@@ -281,8 +280,7 @@ TEST(Certify, RejectsBadInput) {
   const arma::vec s = {0.1, 0.2};
   const arma::uvec a = {1, 0};
   EXPECT_THROW(calibrate_fixed_sequence(s, arma::uvec{1}, 0.9, 0.1, 1), InternalError);
-  EXPECT_THROW(calibrate_point_estimate(arma::vec{0.1, std::nan("")}, a, 0.9, 1),
-               InternalError);
+  EXPECT_THROW(calibrate_point_estimate(arma::vec{0.1, std::nan("")}, a, 0.9, 1), InternalError);
   EXPECT_THROW(calibrate_bonferroni(s, arma::uvec{1, 2}, 0.9, 0.1, 1, 5), InternalError);
   EXPECT_THROW(calibrate_fixed_sequence(s, a, 0.9, 0.0, 1), InternalError);
   EXPECT_THROW(calibrate_fixed_sequence(s, a, 0.9, 1.0, 1), InternalError);
@@ -323,8 +321,7 @@ struct SimResult {
   std::size_t draws;
 };
 
-SimResult simulate(const Curve& curve, double alpha, std::size_t n, std::size_t draws,
-                   std::uint64_t scenario) {
+SimResult simulate(const Curve& curve, double alpha, std::size_t n, std::size_t draws, std::uint64_t scenario) {
   SimResult out{{}, {}, {}, draws};
   for (std::size_t d = 0; d < draws; ++d) {
     Rng rng(derive_seed(20260414, {stream::kCalibration, scenario, d}));
@@ -345,10 +342,11 @@ void report_and_check(const char* name, const SimResult& r, double optimum_cover
   const double m = static_cast<double>(r.draws);
   auto rate = [m](const Tally& t) { return static_cast<double>(t.violations) / m; };
   auto cov = [m](const Tally& t) { return t.coverage_sum / m; };
-  std::printf("[%s] optimum coverage %.3f | violation rate / mean true coverage: "
-              "point %.3f / %.3f, fixed-sequence %.3f / %.3f, bonferroni %.3f / %.3f\n",
-              name, optimum_coverage, rate(r.point), cov(r.point), rate(r.fixed_sequence),
-              cov(r.fixed_sequence), rate(r.bonferroni), cov(r.bonferroni));
+  std::printf(
+      "[%s] optimum coverage %.3f | violation rate / mean true coverage: "
+      "point %.3f / %.3f, fixed-sequence %.3f / %.3f, bonferroni %.3f / %.3f\n",
+      name, optimum_coverage, rate(r.point), cov(r.point), rate(r.fixed_sequence), cov(r.fixed_sequence),
+      rate(r.bonferroni), cov(r.bonferroni));
   const double delta = 0.1;
   const double tolerance = delta + 3.0 * std::sqrt(delta * (1.0 - delta) / m);
   EXPECT_LE(rate(r.fixed_sequence), tolerance);
@@ -367,8 +365,7 @@ TEST(CertifySimulation, LinearAgreementCurve) {
   // p(s) = 0.7 + 0.3 s, TA(t) = 0.85 + 0.15 t: TA crosses 0.9 at t = 1/3, so
   // the best policy covers 2/3. A gentle slope: the point estimate overshoots
   // the crossing about half the time.
-  const Curve c{[](double s) { return 0.7 + 0.3 * s; },
-                [](double t) { return 0.85 + 0.15 * t; }};
+  const Curve c{[](double s) { return 0.7 + 0.3 * s; }, [](double t) { return 0.85 + 0.15 * t; }};
   report_and_check("linear, alpha 0.90, n 1000", simulate(c, 0.90, 1000, 1000, 1), 2.0 / 3.0);
 }
 
@@ -377,8 +374,7 @@ TEST(CertifySimulation, QuadraticAgreementCurve) {
   // 1 - t = sqrt(0.3), optimum coverage 0.548.
   const Curve c{[](double s) { return 1.0 - 0.5 * (1.0 - s) * (1.0 - s); },
                 [](double t) { return 1.0 - (1.0 - t) * (1.0 - t) / 6.0; }};
-  report_and_check("quadratic, alpha 0.95, n 1000", simulate(c, 0.95, 1000, 1000, 2),
-                   std::sqrt(0.3));
+  report_and_check("quadratic, alpha 0.95, n 1000", simulate(c, 0.95, 1000, 1000, 2), std::sqrt(0.3));
 }
 
 TEST(CertifySimulation, GivenGridNeedsNoMonotoneAcceptor) {
@@ -388,7 +384,9 @@ TEST(CertifySimulation, GivenGridNeedsNoMonotoneAcceptor) {
   // below. True TA at the grid: 1, 1, 0.933, 0.900, then 0.8993 ... 0.8980 for
   // 0.75 ... 0.50 (nulls just under alpha = 0.9, the hardest case for the
   // test: false rejections there are nearly as likely as delta), then <= 0.862.
-  struct Piece { double from, p; };
+  struct Piece {
+    double from, p;
+  };
   const std::vector<Piece> pieces = {{0.9, 1.0}, {0.8, 0.8}, {0.5, 0.8967}, {0.0, 0.5}};
   auto p = [&](double s) {
     for (const Piece& q : pieces)
@@ -430,10 +428,10 @@ TEST(CertifySimulation, GivenGridNeedsNoMonotoneAcceptor) {
     point.add(calibrate_point_estimate(scores, agree, alpha, 10), curve, alpha);
   }
   const double m = static_cast<double>(draws);
-  std::printf("[non-monotone, alpha 0.90, n 1000] violation rate / mean true coverage: "
-              "point %.3f / %.3f, fixed-sequence on given grid %.3f / %.3f (deployed %zu of %zu)\n",
-              point.violations / m, point.coverage_sum / m, given.violations / m,
-              given.coverage_sum / m, found, draws);
+  std::printf(
+      "[non-monotone, alpha 0.90, n 1000] violation rate / mean true coverage: "
+      "point %.3f / %.3f, fixed-sequence on given grid %.3f / %.3f (deployed %zu of %zu)\n",
+      point.violations / m, point.coverage_sum / m, given.violations / m, given.coverage_sum / m, found, draws);
   EXPECT_LE(given.violations / m, 0.1 + 3.0 * std::sqrt(0.1 * 0.9 / m));
   EXPECT_GT(point.violations / m, 0.3);
   EXPECT_GT(found, draws / 2);  // not vacuous

@@ -13,7 +13,10 @@
 #include "core/rng.hpp"
 #include "io/atomic_file.hpp"
 #include "io/npy.hpp"
+#include "io/trace_table.hpp"
 #include "tiny_experiment.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace tracer {
 namespace {
@@ -26,9 +29,8 @@ using testing_tiny::same_up_to_rounding;
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("tracer_cli_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() / ("tracer_cli_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     testing_tiny::write_tiny_data(dir_);
@@ -46,8 +48,8 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, TinyExperimentWritesEveryResultFileDeterministically) {
   const Outcome a = run(cfg() + " --quiet --threads 1");
   ASSERT_EQ(a.exit_code, 0) << a.output;
-  for (const char* f : {"alpha_sweep.csv", "flywheel.csv", "candidates.csv", "cost.csv", "report.md",
-                        "manifest.json", "timings.json"})
+  for (const char* f :
+       {"alpha_sweep.csv", "flywheel.csv", "candidates.csv", "cost.csv", "report.md", "manifest.json", "timings.json"})
     EXPECT_TRUE(fs::exists(dir_ / "out" / f)) << f;
   const std::string sweep = read_file(dir_ / "out" / "alpha_sweep.csv");
   const std::string report = read_file(dir_ / "out" / "report.md");
@@ -120,6 +122,46 @@ TEST_F(CliTest, MissingConfigFileIsAnError) {
   const Outcome o = run((dir_ / "nope.toml").string());
   EXPECT_EQ(o.exit_code, 2);
   EXPECT_NE(o.output.find("nope.toml"), std::string::npos) << o.output;
+}
+
+}  // namespace
+}  // namespace tracer
+
+namespace tracer {
+namespace {
+
+/// The CSV trace tables of the tiny experiment as the reference's JSONL.
+void csv_to_jsonl(const fs::path& csv, const fs::path& jsonl) {
+  const TraceTable t = read_trace_table(csv, "teacher_x");
+  std::ofstream out(jsonl);
+  for (std::size_t i = 0; i < t.ids.size(); ++i) {
+    nlohmann::ordered_json j = {{"id", t.ids[i]}, {"input", t.texts[i]}, {"ground_truth", t.truth[i]}};
+    j["teacher_x"] = t.teacher[i].empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(t.teacher[i]);
+    out << j.dump() << "\n";
+  }
+}
+
+TEST_F(CliTest, JsonlTracesGiveByteIdenticalResults) {
+  const Outcome csv = run(cfg() + " --quiet --threads 1");
+  ASSERT_EQ(csv.exit_code, 0) << csv.output;
+  csv_to_jsonl(dir_ / "train.csv", dir_ / "train.jsonl");
+  csv_to_jsonl(dir_ / "test.csv", dir_ / "test.jsonl");
+  std::string text = valid_config();
+  text.replace(text.find("train = \"train.csv\""), 19, "format = \"jsonl\"\ntrain = \"train.jsonl\"");
+  text.replace(text.find("test = \"test.csv\""), 17, "test = \"test.jsonl\"");
+  text.replace(text.find("output_dir = \"out\""), 18, "output_dir = \"out_jsonl\"");
+  write_config(text);
+  const Outcome jsonl = run(cfg() + " --quiet --threads 1");
+  ASSERT_EQ(jsonl.exit_code, 0) << jsonl.output;
+  std::size_t compared = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir_ / "out")) {
+    if (!e.is_regular_file()) continue;
+    const std::string rel = fs::relative(e.path(), dir_ / "out").generic_string();
+    if (rel == "manifest.json" || rel == "timings.json" || rel == "candidate_timings.csv") continue;
+    EXPECT_EQ(read_file(e.path()), read_file(dir_ / "out_jsonl" / rel)) << rel;
+    ++compared;
+  }
+  EXPECT_GT(compared, 10u);
 }
 
 }  // namespace

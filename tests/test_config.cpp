@@ -29,8 +29,8 @@ class ConfigTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("tracer_config_" + std::to_string(::getpid()) + "_" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
-    for (const char* f : {"train.csv", "test.csv", "labels.txt", "e_train.npy", "e_test.npy", "g_train.npy",
-                          "g_test.npy"})
+    for (const char* f :
+         {"train.csv", "test.csv", "labels.txt", "e_train.npy", "e_test.npy", "g_train.npy", "g_test.npy"})
       std::ofstream(dir_ / f) << "x\n";
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -92,12 +92,12 @@ queries_per_day = 10000
   static std::size_t line_of(const std::string& text, const std::string& what) {
     const auto pos = text.find(what);
     EXPECT_NE(pos, std::string::npos) << what;
-    return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
+    return 1 +
+           static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
   }
 
   /// The error for `text` names the file and line, the key and the expectation.
-  void expect_error(const std::string& text, std::size_t line, const std::string& key,
-                    const std::string& expectation) {
+  void expect_error(const std::string& text, std::size_t line, const std::string& key, const std::string& expectation) {
     const std::string err = error_of(text);
     const std::string at = fmt_at(line);
     EXPECT_EQ(err.rfind(at, 0), 0u) << "expected it to start with '" << at << "': " << err;
@@ -105,7 +105,9 @@ queries_per_day = 10000
     EXPECT_NE(err.find(expectation), std::string::npos) << "expectation " << expectation << ": " << err;
   }
 
-  std::string fmt_at(std::size_t line) const { return (dir_ / "exp.toml").string() + ":" + std::to_string(line) + ": "; }
+  std::string fmt_at(std::size_t line) const {
+    return (dir_ / "exp.toml").string() + ":" + std::to_string(line) + ": ";
+  }
 
   fs::path dir_;
 };
@@ -227,7 +229,8 @@ TEST_F(ConfigTest, SplitMustSumToOne) {
 
 TEST_F(ConfigTest, UnknownSurrogateAndBadParameterAreErrors) {
   const std::string text = replace(valid(), "[\"logreg_c1\"]", "[\"logreg_c3\"]");
-  expect_error(text, line_of(text, "logreg_c3"), "[zoo] candidates: got \"logreg_c3\"", "each entry one of \"logreg_c1\"");
+  expect_error(text, line_of(text, "logreg_c3"), "[zoo] candidates: got \"logreg_c3\"",
+               "each entry one of \"logreg_c1\"");
   const std::string t2 = valid() + "[zoo.params.logreg_c1]\nC = -1.0\n";
   expect_error(t2, line_of(t2, "[zoo.params.logreg_c1]"), "[zoo] params.logreg_c1", "C must be > 0");
   const std::string t3 = valid() + "[zoo.params.mlp_1h]\nhidden = 8\n";
@@ -280,9 +283,11 @@ TEST_F(ConfigTest, DuplicateZooCandidates) {
 
 TEST_F(ConfigTest, DuplicateEncoderNames) {
   const std::string text =
-      replace(valid(), "[[teachers]]", "[[encoders]]\nname = \"e\"\ntrain = \"g_train.npy\"\ntest = \"g_test.npy\"\n[[teachers]]");
+      replace(valid(), "[[teachers]]",
+              "[[encoders]]\nname = \"e\"\ntrain = \"g_train.npy\"\ntest = \"g_test.npy\"\n[[teachers]]");
   const std::size_t second = line_of(text, "name = \"e\"\ntrain = \"g_train");
-  expect_error(text, second, "[encoders[1]] name: \"e\" is already the name of encoders[0] (" + (dir_ / "exp.toml").string() + ":9)",
+  expect_error(text, second,
+               "[encoders[1]] name: \"e\" is already the name of encoders[0] (" + (dir_ / "exp.toml").string() + ":9)",
                "expected a distinct name for each [[encoders]] entry");
 }
 
@@ -377,16 +382,19 @@ void expect_same(const ExperimentConfig& a, const ExperimentConfig& b) {
 }
 
 TEST_F(ConfigTest, RoundTripThroughTheDumpGivesAnEqualConfig) {
-  std::string text = replace(valid(), "seed = 1", "seed = 9223372036854775807\nseeds = 3\nthreads = 2\n"
-                                                   "description = \"d\"\noutput_dir = \"out/x\"\npaper_reference = \"mnli\"");
+  std::string text = replace(valid(), "seed = 1",
+                             "seed = 9223372036854775807\nseeds = 3\nthreads = 2\n"
+                             "description = \"d\"\noutput_dir = \"out/x\"\npaper_reference = \"mnli\"");
   text = replace(text, "[data]\n", "[data]\nformat = \"jsonl\"\n");
-  text = replace(text, "test = \"e_test.npy\"", "test = \"e_test.npy\"\n[[encoders]]\nname = \"two\"\n"
-                                                 "train = [\"e_train.npy\", \"g_train.npy\"]\ntest = [\"e_test.npy\", \"g_test.npy\"]");
+  text = replace(text, "test = \"e_test.npy\"",
+                 "test = \"e_test.npy\"\n[[encoders]]\nname = \"two\"\n"
+                 "train = [\"e_train.npy\", \"g_train.npy\"]\ntest = [\"e_test.npy\", \"g_test.npy\"]");
   text = replace(text, "column = \"label\"", "column = \"label\"\nrows = \"labelled\"\ntest_fraction = 0.25");
   text = replace(text, "days = 5", "days = 7\npool_sizes = [100, 2000]\nbaseline_holdout = 0.3");
   text = replace(text, "modes = [\"paper\", \"certified\"]",
                  "modes = [\"certified-bonferroni\", \"paper\"]\nmin_coverage = 0.1\nmin_accepted = 3\ndelta = 0.05");
-  text = replace(text, "candidates = [\"logreg_c1\"]", "candidates = [\"mlp_1h\", \"logreg_c10\"]\nbaseline = \"logreg_c10\"");
+  text = replace(text, "candidates = [\"logreg_c1\"]",
+                 "candidates = [\"mlp_1h\", \"logreg_c10\"]\nbaseline = \"logreg_c10\"");
   text += "days_per_year = 360\n[zoo.params.logreg_c10]\nC = 2.5\n";
   const ExperimentConfig a = load_config(write(text));
   EXPECT_EQ(a.protocol.baseline_model.params.at("C"), 2.5);
@@ -448,9 +456,15 @@ TEST_F(ConfigTest, RandomMutationsGiveAConfigOrAConfigError) {
     for (int e = 0; e < edits && !text.empty(); ++e) {
       const std::size_t pos = rng() % text.size();
       switch (rng() % 3) {
-        case 0: text.erase(pos, 1 + rng() % 8); break;
-        case 1: text.insert(pos, 1, alphabet[rng() % alphabet.size()]); break;
-        default: text[pos] = alphabet[rng() % alphabet.size()]; break;
+        case 0:
+          text.erase(pos, 1 + rng() % 8);
+          break;
+        case 1:
+          text.insert(pos, 1, alphabet[rng() % alphabet.size()]);
+          break;
+        default:
+          text[pos] = alphabet[rng() % alphabet.size()];
+          break;
       }
     }
     try {

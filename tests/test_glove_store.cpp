@@ -41,7 +41,8 @@ std::string error_of(const std::string& bytes) {
 }
 
 TEST(GloveStore, ParsesAValidStore) {
-  const GloveStore s = parse_glove_store(store(2, 2, f32(1) + f32(2) + f32(3) + f32(-4), "the\ncaf\xC3\xA9\n"), "g.bin");
+  const GloveStore s =
+      parse_glove_store(store(2, 2, f32(1) + f32(2) + f32(3) + f32(-4), "the\ncaf\xC3\xA9\n"), "g.bin");
   ASSERT_EQ(s.words.size(), 2u);
   EXPECT_EQ(s.words[1], "caf\xC3\xA9");
   EXPECT_EQ(s.index.at("the"), 0u);

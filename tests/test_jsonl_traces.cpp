@@ -45,7 +45,7 @@ void expect_same(const TraceTable& a, const TraceTable& b) {
 /// under its own name ("" -> null, the teacher has no label).
 std::string csv_to_jsonl(const std::string& csv) {
   io::CSVReader<4, io::trim_chars<>, io::double_quote_escape<',', '"'>> in("c.csv", csv.data(),
-                                                                          csv.data() + csv.size());
+                                                                           csv.data() + csv.size());
   in.read_header(io::ignore_extra_column, "id", "text", "label", "teacher_x");
   std::string id, text, label, teacher, out;
   while (in.read_row(id, text, label, teacher)) {
@@ -98,7 +98,8 @@ TEST(JsonlTraces, ErrorsNameFileLineAndKey) {
     return data_error_of([&] { parse_trace_table_jsonl(text, "e.jsonl", column); });
   };
   const std::string ok = "{\"input\": \"q\", \"teacher\": \"a\", \"id\": \"1\", \"ground_truth\": \"a\"}\n";
-  EXPECT_TRUE(has(err(ok + "{\"input\": \"q\",\n"), "'e.jsonl' line 2: malformed JSON")) << err(ok + "{\"input\": \"q\",\n");
+  EXPECT_TRUE(has(err(ok + "{\"input\": \"q\",\n"), "'e.jsonl' line 2: malformed JSON"))
+      << err(ok + "{\"input\": \"q\",\n");
   EXPECT_TRUE(has(err(ok + "[1, 2]\n"), "line 2: expected a JSON object"));
   EXPECT_TRUE(has(err("{\"teacher\": \"a\", \"id\": \"1\", \"ground_truth\": \"a\"}"), "line 1: no input key"));
   EXPECT_TRUE(has(err("{\"input\": 5, \"teacher\": \"a\", \"id\": \"1\", \"ground_truth\": \"a\"}"),

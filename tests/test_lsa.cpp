@@ -66,14 +66,22 @@ const Strings& corpus() {
 
 TEST(LsaTokenize, LowercasesJoinsApostrophesKeepsUnicodeWords) {
   const LsaOptions o;
-  EXPECT_EQ(lsa_tokenize("Didn't my CARD's \xC2\xA3" "100 arrive?!", o),
-            (Strings{"didnt", "my", "cards", "\xC2\xA3" "100", "arrive"}));
+  EXPECT_EQ(lsa_tokenize("Didn't my CARD's \xC2\xA3"
+                         "100 arrive?!",
+                         o),
+            (Strings{"didnt", "my", "cards",
+                     "\xC2\xA3"
+                     "100",
+                     "arrive"}));
   // U+2019 is an apostrophe; quotes around a word are separators.
   EXPECT_EQ(lsa_tokenize("I can\xE2\x80\x99t 'see' it", o), (Strings{"i", "cant", "see", "it"}));
   // General punctuation (U+2026 ellipsis), no-break space and ASCII punctuation separate.
   EXPECT_EQ(lsa_tokenize("top-up\xE2\x80\xA6 now\xC2\xA0please", o), (Strings{"top", "up", "now", "please"}));
   // Invalid UTF-8 bytes separate and never end up in a token.
-  EXPECT_EQ(lsa_tokenize("ab\xFF" "cd \xC3", o), (Strings{"ab", "cd"}));
+  EXPECT_EQ(lsa_tokenize("ab\xFF"
+                         "cd \xC3",
+                         o),
+            (Strings{"ab", "cd"}));
   EXPECT_TRUE(lsa_tokenize("  ?! ''", o).empty());
 }
 
@@ -283,8 +291,7 @@ void expect_matches_exact_svd(const arma::sp_mat& X, arma::uword k, std::size_t 
     EXPECT_LT(arma::abs(D * r.V - r.U * arma::diagmat(r.s)).max(), 1e-9 * s[0]);
   }
   // The exact vectors up to sign: |<v_j, v_j exact>| = 1 for distinct sigmas.
-  for (arma::uword j = 0; j < k; ++j)
-    EXPECT_NEAR(std::abs(arma::dot(r.V.col(j), V.col(j))), 1.0, tol) << "v_" << j;
+  for (arma::uword j = 0; j < k; ++j) EXPECT_NEAR(std::abs(arma::dot(r.V.col(j), V.col(j))), 1.0, tol) << "v_" << j;
   // Sign convention: the largest-|.| entry of each v_j is positive.
   for (arma::uword j = 0; j < k; ++j) EXPECT_GT(r.V(arma::abs(r.V.col(j)).eval().index_max(), j), 0.0);
 }
@@ -370,8 +377,8 @@ TEST_F(EmbedCommandTest, WritesAlignedFloat32MatricesAndManifest) {
     train.push_back({fmt::format("t-{}", i), corpus()[i], "lab", "lab"});
   train.push_back({"t-q", "He said \"card, now\"", "lab", ""});
   const fs::path tr = table("train.csv", train);
-  const fs::path te = table("test.csv", {{"id", "text", "label"}, {"e-0", "my card never arrived", "lab"},
-                                         {"e-1", "zzz", "lab"}});
+  const fs::path te =
+      table("test.csv", {{"id", "text", "label"}, {"e-0", "my card never arrived", "lab"}, {"e-1", "zzz", "lab"}});
   EmbedOptions o;
   o.train_csv = tr;
   o.test_csv = te;

@@ -43,8 +43,8 @@ class NpyTest : public ::testing::Test {
 /// (descr_repr is the Python literal, e.g. "'<f4'").
 std::string make_npy_repr(const std::string& descr_repr, bool fortran, const std::string& shape,
                           const std::string& data, int major = 1) {
-  std::string header = fmt::format("{{'descr': {}, 'fortran_order': {}, 'shape': {}, }}", descr_repr,
-                                   fortran ? "True" : "False", shape);
+  std::string header =
+      fmt::format("{{'descr': {}, 'fortran_order': {}, 'shape': {}, }}", descr_repr, fortran ? "True" : "False", shape);
   const std::size_t len_bytes = major == 1 ? 2 : 4;
   const std::size_t unpadded = 6 + 2 + len_bytes + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');
@@ -145,10 +145,10 @@ TEST(Half, ConvertsAllClasses) {
   EXPECT_TRUE(std::signbit(half_to_double(0x8000)));
   EXPECT_EQ(half_to_double(0x3C00), 1.0);
   EXPECT_EQ(half_to_double(0xC000), -2.0);
-  EXPECT_EQ(half_to_double(0x3555), 0.333251953125);          // nearest half to 1/3
-  EXPECT_EQ(half_to_double(0x7BFF), 65504.0);                 // largest finite
-  EXPECT_EQ(half_to_double(0x0400), std::ldexp(1.0, -14));    // smallest normal
-  EXPECT_EQ(half_to_double(0x0001), std::ldexp(1.0, -24));    // smallest subnormal
+  EXPECT_EQ(half_to_double(0x3555), 0.333251953125);               // nearest half to 1/3
+  EXPECT_EQ(half_to_double(0x7BFF), 65504.0);                      // largest finite
+  EXPECT_EQ(half_to_double(0x0400), std::ldexp(1.0, -14));         // smallest normal
+  EXPECT_EQ(half_to_double(0x0001), std::ldexp(1.0, -24));         // smallest subnormal
   EXPECT_EQ(half_to_double(0x03FF), 1023 * std::ldexp(1.0, -24));  // largest subnormal
   EXPECT_EQ(half_to_double(0x7C00), std::numeric_limits<double>::infinity());
   EXPECT_EQ(half_to_double(0xFC00), -std::numeric_limits<double>::infinity());
@@ -156,7 +156,8 @@ TEST(Half, ConvertsAllClasses) {
 }
 
 TEST_F(NpyTest, ReadsFloat16IncludingSubnormals) {
-  const fs::path p = write("f2.npy", make_npy("<f2", false, "(2, 2)", raw<std::uint16_t>({0x3C00, 0x0001, 0xC000, 0x7BFF})));
+  const fs::path p =
+      write("f2.npy", make_npy("<f2", false, "(2, 2)", raw<std::uint16_t>({0x3C00, 0x0001, 0xC000, 0x7BFF})));
   const arma::mat expected = {{1.0, std::ldexp(1.0, -24)}, {-2.0, 65504.0}};
   EXPECT_TRUE(arma::approx_equal(read_npy(p), expected, "absdiff", 0.0));
 }

@@ -96,8 +96,8 @@ TEST(ResultWriters, EveryFileMatchesTheGoldenCopy) {
     EXPECT_EQ(content, read_file(golden / rel)) << rel << " differs from tests/data/golden_writers";
   }
   for (const auto& rel : on_disk) EXPECT_TRUE(written.count(rel)) << rel << " is in the golden copy but not written";
-  for (const char* f : {"alpha_sweep.csv", "flywheel.csv", "candidates.csv", "cost.csv", "seed_summary.csv", "report.md",
-                        "manifest.json", "timings.json", "candidate_timings.csv", "artifacts/index.json"})
+  for (const char* f : {"alpha_sweep.csv", "flywheel.csv", "candidates.csv", "cost.csv", "seed_summary.csv",
+                        "report.md", "manifest.json", "timings.json", "candidate_timings.csv", "artifacts/index.json"})
     EXPECT_TRUE(written.count(f)) << f;
 }
 
@@ -107,7 +107,8 @@ TEST(ResultWriters, CsvLayoutsQuoteThroughLibcsv) {
   struct Row {
     std::string a;
   };
-  const CsvLayout<Row> layout = {{"a", [](const Row& r) { return r.a; }}, {"len", [](const Row& r) { return std::to_string(r.a.size()); }}};
+  const CsvLayout<Row> layout = {{"a", [](const Row& r) { return r.a; }},
+                                 {"len", [](const Row& r) { return std::to_string(r.a.size()); }}};
   const std::vector<Row> rows = {{"plain"}, {"com,ma"}, {"quo\"te"}, {"new\nline"}};
   EXPECT_EQ(render_csv(layout, rows), "a,len\nplain,5\n\"com,ma\",6\n\"quo\"\"te\",6\n\"new\nline\",8\n");
 }

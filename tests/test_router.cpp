@@ -74,8 +74,8 @@ class FixedRows final : public Surrogate {
 
 TEST(Router, BatchAndRowPathsCannotDiverge) {
   const double nan = std::nan("");
-  arma::mat P = {{0.5, 0.5, 0.0},   {0.2, 0.4, 0.4},  {0.9, 0.05, 0.05}, {0.34, 0.33, 0.33},
-                 {nan, 0.6, 0.4},   {0.1, -0.2, 1.1}, {1.0 / 3, 1.0 / 3, 1.0 / 3}, {0.0, 0.0, 1.0}};
+  arma::mat P = {{0.5, 0.5, 0.0}, {0.2, 0.4, 0.4},  {0.9, 0.05, 0.05},           {0.34, 0.33, 0.33},
+                 {nan, 0.6, 0.4}, {0.1, -0.2, 1.1}, {1.0 / 3, 1.0 / 3, 1.0 / 3}, {0.0, 0.0, 1.0}};
   auto model = std::make_shared<FixedRows>(P);
   auto acceptor = std::make_shared<Acceptor>();  // unfitted: scores by the top-1 probability
   const arma::mat X = arma::regspace<arma::vec>(0, P.n_rows - 1);

@@ -45,10 +45,14 @@ TEST(SifTokenize, ExpandsCliticsAndKeepsNegation) {
 
 TEST(SifTokenize, HyphensNumbersAndSymbols) {
   EXPECT_EQ(sif_tokenize("top-up -x y-"), (Tokens{"top-up", "-", "x", "y", "-"}));
-  EXPECT_EQ(sif_tokenize("\xC2\xA3" "1,000.50 now"), (Tokens{"\xC2\xA3", "1,000.50", "now"}));
+  EXPECT_EQ(sif_tokenize("\xC2\xA3"
+                         "1,000.50 now"),
+            (Tokens{"\xC2\xA3", "1,000.50", "now"}));
   EXPECT_EQ(sif_tokenize("end. 3.5"), (Tokens{"end", ".", "3.5"}));
   // No-break space separates words.
-  EXPECT_EQ(sif_tokenize("a\xC2\xA0" "b"), (Tokens{"a", "b"}));
+  EXPECT_EQ(sif_tokenize("a\xC2\xA0"
+                         "b"),
+            (Tokens{"a", "b"}));
 }
 
 // A four-word vocabulary in rank order, 2-d vectors.
@@ -104,14 +108,18 @@ TEST(SifEncoder, MatchesHandComputationWithComponentRemoval) {
 
   // Weighted averages (OOV "xyz" skipped, so s3 divides by 2).
   const double avg[3][2] = {
-      {(w_the * 1 + w_card * 0) / 2, (w_the * 0 + w_card * 2) / 2},    // (0.1, 1/3)
+      {(w_the * 1 + w_card * 0) / 2, (w_the * 0 + w_card * 2) / 2},   // (0.1, 1/3)
       {(w_lost * 2 + w_pin * 1) / 2, (w_lost * 2 + w_pin * -1) / 2},  // (19/28, 5/28)
-      {0.0, (w_card * 2 + w_card * 2) / 2},                            // (0, 2/3)
+      {0.0, (w_card * 2 + w_card * 2) / 2},                           // (0, 2/3)
   };
   // First right singular vector u of the 3 x 2 matrix A: top eigenvector of
   // G = A^T A = [[g11, g12], [g12, g22]], i.e. u ~ (g12, lambda - g11).
   double g11 = 0, g12 = 0, g22 = 0;
-  for (auto& r : avg) { g11 += r[0] * r[0]; g12 += r[0] * r[1]; g22 += r[1] * r[1]; }
+  for (auto& r : avg) {
+    g11 += r[0] * r[0];
+    g12 += r[0] * r[1];
+    g22 += r[1] * r[1];
+  }
   const double lambda = (g11 + g22) / 2 + std::sqrt((g11 - g22) * (g11 - g22) / 4 + g12 * g12);
   double u0 = g12, u1 = lambda - g11;
   const double norm = std::hypot(u0, u1);
@@ -187,11 +195,10 @@ TEST(GloveStore, ConverterOutputLoads) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / fmt::format("test_sif_{}", ::getpid());
   fs::create_directories(dir);
-  const std::string json =
-      R"({"precision":8,"l2NormIndex":2,"wordIndex":3,"size":3,"dimensions":2,)"
-      R"("words":["the","\u00a3","top-up"],)"
-      R"("vectors":{"the":[3,4,5,0],"\u00a3":[0.5,-1.25,1.3462912017,1],"top-up":[0,-2,2,2]},)"
-      R"("unkVector":[0,0,0,-1]})";
+  const std::string json = R"({"precision":8,"l2NormIndex":2,"wordIndex":3,"size":3,"dimensions":2,)"
+                           R"("words":["the","\u00a3","top-up"],)"
+                           R"("vectors":{"the":[3,4,5,0],"\u00a3":[0.5,-1.25,1.3462912017,1],"top-up":[0,-2,2,2]},)"
+                           R"("unkVector":[0,0,0,-1]})";
   write_file_atomic(dir / "in.json", json);
   const std::string cmd = fmt::format(
       "python3 '{}/data_scripts/glove_convert.py' --json '{}' --out '{}' --manifest '{}' --source-sha256 x >/dev/null",
@@ -217,11 +224,12 @@ TEST(GloveStore, ConverterOutputLoads) {
   fs::remove_all(dir);
 }
 
-
 // Writes a TGLOVE01 file by hand (the layout glove_store.hpp documents).
 void write_tglove(const std::filesystem::path& path, const std::vector<std::string>& words, const arma::mat& vecs) {
   std::string bytes = "TGLOVE01";
-  auto put_u32 = [&](std::uint32_t v) { for (int k = 0; k < 4; ++k) bytes.push_back(char((v >> (8 * k)) & 0xFF)); };
+  auto put_u32 = [&](std::uint32_t v) {
+    for (int k = 0; k < 4; ++k) bytes.push_back(char((v >> (8 * k)) & 0xFF));
+  };
   put_u32(static_cast<std::uint32_t>(vecs.n_rows));
   put_u32(static_cast<std::uint32_t>(vecs.n_cols));
   for (arma::uword i = 0; i < vecs.n_rows; ++i)
@@ -276,8 +284,9 @@ TEST(SifCommand, WritesAlignedNpyAndManifest) {
   EXPECT_TRUE(arma::all(Yn.row(0) == 0.0));
 
   // A pair table needs pair mode; in pair mode the row is [u, v, |u-v|, u*v].
-  write_file_atomic(dir / "ptrain.csv", "\"id\",\"text\",\"text_b\",\"label\"\n\"a\",\"the card\",\"lost pin\",\"x\"\n"
-                                        "\"b\",\"card\",\"pin pin\",\"y\"\n");
+  write_file_atomic(dir / "ptrain.csv",
+                    "\"id\",\"text\",\"text_b\",\"label\"\n\"a\",\"the card\",\"lost pin\",\"x\"\n"
+                    "\"b\",\"card\",\"pin pin\",\"y\"\n");
   opt = {};
   opt.train_csv = opt.test_csv = dir / "ptrain.csv";
   opt.out_dir = dir / "out";

@@ -73,9 +73,8 @@ bool has(const std::string& msg, const std::string& part) { return msg.find(part
 const std::string kHeader = "\"id\",\"text\",\"label\",\"teacher_x\"\n";
 
 TEST(TraceTable, MissingTeacherColumnIsNamedNotAFieldCountError) {
-  const std::string msg = data_error_of([] {
-    parse_trace_table_csv("\"id\",\"text\",\"label\"\n\"a\",\"b\",\"c\"\n", "t.csv", "teacher_gpt");
-  });
+  const std::string msg = data_error_of(
+      [] { parse_trace_table_csv("\"id\",\"text\",\"label\"\n\"a\",\"b\",\"c\"\n", "t.csv", "teacher_gpt"); });
   EXPECT_TRUE(has(msg, "t.csv")) << msg;
   EXPECT_TRUE(has(msg, "no column 'teacher_gpt'")) << msg;
   EXPECT_FALSE(has(msg, "Too many columns")) << msg;
@@ -102,8 +101,8 @@ TEST(TraceTable, NulByteAndBomAreRejected) {
                     parse_trace_table_csv(kHeader + std::string("\"a\",\"b\0\",\"c\",\"c\"\n", 17), "t.csv", "label");
                   }),
                   "NUL byte"));
-  EXPECT_TRUE(has(data_error_of([] { parse_trace_table_csv("\xEF\xBB\xBF" + kHeader, "t.csv", "label"); }),
-                  "byte order mark"));
+  EXPECT_TRUE(
+      has(data_error_of([] { parse_trace_table_csv("\xEF\xBB\xBF" + kHeader, "t.csv", "label"); }), "byte order mark"));
 }
 
 TEST(TraceTable, DuplicateIdNamesBothLines) {
@@ -144,8 +143,8 @@ TEST(TraceTable, DisjointIds) {
 TEST(Labels, ProblemsNameTheLine) {
   EXPECT_EQ(parse_labels("a\nb\r\nc", "l.txt"), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_TRUE(has(data_error_of([] { parse_labels("a\n\nb\n", "l.txt"); }), "'l.txt' line 2: empty label"));
-  EXPECT_TRUE(has(data_error_of([] { parse_labels("a\nb\na\n", "l.txt"); }),
-                  "'l.txt' line 3: label 'a' is already on line 1"));
+  EXPECT_TRUE(
+      has(data_error_of([] { parse_labels("a\nb\na\n", "l.txt"); }), "'l.txt' line 3: label 'a' is already on line 1"));
   EXPECT_TRUE(has(data_error_of([] { parse_labels("a\n", "l.txt"); }), "need at least 2 labels"));
   EXPECT_TRUE(has(data_error_of([] { parse_labels("a\n\xFF\n", "l.txt"); }), "'l.txt' line 2, byte offset 2"));
   EXPECT_TRUE(has(data_error_of([] { read_labels("/nonexistent/labels.txt"); }), "/nonexistent/labels.txt"));

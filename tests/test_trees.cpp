@@ -12,9 +12,14 @@ using testing::valid_probabilities;
 
 using TreeParams = TreeEnsemble::Params;
 const TreeParams kDt{.n_estimators = 1, .max_depth = 16, .min_samples_leaf = 2, .max_features = 0.0};
-const TreeParams kRf{.n_estimators = 50, .max_depth = 0, .min_samples_leaf = 2, .max_features = -1.0, .bootstrap = true};
-const TreeParams kEt{.n_estimators = 50, .max_depth = 0, .min_samples_leaf = 2, .max_features = -1.0, .bootstrap = false,
-            .random_thresholds = true};
+const TreeParams kRf{
+    .n_estimators = 50, .max_depth = 0, .min_samples_leaf = 2, .max_features = -1.0, .bootstrap = true};
+const TreeParams kEt{.n_estimators = 50,
+                     .max_depth = 0,
+                     .min_samples_leaf = 2,
+                     .max_features = -1.0,
+                     .bootstrap = false,
+                     .random_thresholds = true};
 
 struct Case {
   const char* name;

@@ -20,14 +20,14 @@ TEST(Utf8, RejectsMalformedSequencesWithPosition) {
     std::size_t offset, line, column;
   };
   const Case cases[] = {
-      {"ab\xFF", 2, 1, 3},              // never a UTF-8 byte
-      {"a\n\x80", 2, 2, 1},             // lone continuation byte
-      {"\xC0\xAF", 0, 1, 1},            // overlong '/'
-      {"x\xE0\x80\xAF", 1, 1, 2},       // overlong 3-byte
-      {"\xED\xA0\x80", 0, 1, 1},        // UTF-16 surrogate U+D800
-      {"\xF4\x90\x80\x80", 0, 1, 1},    // above U+10FFFF
-      {"ok\n\nz\xE2\x82", 5, 3, 2},     // truncated at the end
-      {"\xE2\x28\xA1", 0, 1, 1},        // bad continuation
+      {"ab\xFF", 2, 1, 3},                // never a UTF-8 byte
+      {"a\n\x80", 2, 2, 1},               // lone continuation byte
+      {"\xC0\xAF", 0, 1, 1},              // overlong '/'
+      {"x\xE0\x80\xAF", 1, 1, 2},         // overlong 3-byte
+      {"\xED\xA0\x80", 0, 1, 1},          // UTF-16 surrogate U+D800
+      {"\xF4\x90\x80\x80", 0, 1, 1},      // above U+10FFFF
+      {"ok\n\nz\xE2\x82", 5, 3, 2},       // truncated at the end
+      {"\xE2\x28\xA1", 0, 1, 1},          // bad continuation
       {std::string("a\0b", 3), 1, 1, 2},  // NUL
   };
   for (const Case& c : cases) {

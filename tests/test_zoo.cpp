@@ -14,7 +14,7 @@ namespace {
 using testing::make_blobs;
 using testing::valid_probabilities;
 
-const std::vector<std::string> kOrder = {"logreg_c1", "logreg_c10", "sgd_log", "mlp_1h", "mlp_2h",
+const std::vector<std::string> kOrder = {"logreg_c1", "logreg_c10", "sgd_log", "mlp_1h",          "mlp_2h",
                                          "dt",        "rf",         "et",      "nearest_centroid"};
 
 TEST(Zoo, RegistryOrderIsCanonical) { EXPECT_EQ(known_surrogates(), kOrder); }
@@ -167,8 +167,8 @@ std::string parameter_markdown() {
   md << "| model | key | kind | default | accepted values | meaning |\n|---|---|---|---|---|---|\n";
   for (const auto& [model, params] : parameter_tables())
     for (const auto& p : params)
-      md << fmt::format("| `{}` | `{}` | {} | {} | {} | {} |\n", model, p.key, param_kind_name(p.kind),
-                        p.default_value, p.range.describe(p.kind), p.doc);
+      md << fmt::format("| `{}` | `{}` | {} | {} | {} | {} |\n", model, p.key, param_kind_name(p.kind), p.default_value,
+                        p.range.describe(p.kind), p.doc);
   return md.str();
 }
 
@@ -178,8 +178,8 @@ TEST(Zoo, DocsListEveryParameter) {
   std::stringstream doc;
   doc << in.rdbuf();
   const std::string expected = parameter_markdown();
-  EXPECT_NE(doc.str().find(expected), std::string::npos)
-      << "docs/surrogate_zoo.md must contain this table:\n" << expected;
+  EXPECT_NE(doc.str().find(expected), std::string::npos) << "docs/surrogate_zoo.md must contain this table:\n"
+                                                         << expected;
 }
 
 // The worked example of the docs: the model file plus its one registry line.

@@ -43,7 +43,8 @@ inline ::testing::AssertionResult same_up_to_rounding(const std::string& a, cons
   if (sa != sb || na.size() != nb.size()) return ::testing::AssertionFailure() << "text differs";
   for (std::size_t i = 0; i < na.size(); ++i) {
     if (na[i] == nb[i]) continue;
-    const bool integer = na[i].find_first_of(".eE") == std::string::npos && nb[i].find_first_of(".eE") == std::string::npos;
+    const bool integer =
+        na[i].find_first_of(".eE") == std::string::npos && nb[i].find_first_of(".eE") == std::string::npos;
     const double x = std::stod(na[i]), y = std::stod(nb[i]);
     if (integer || std::abs(x - y) > 1e-6 * std::max({std::abs(x), std::abs(y), 1e-3}))
       return ::testing::AssertionFailure() << "number " << i << ": " << na[i] << " vs " << nb[i];
@@ -61,30 +62,29 @@ inline Outcome run(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-
 /// Writes labels.txt, train.csv, test.csv, e_train.npy, e_test.npy into dir.
 inline void write_tiny_data(const fs::path& dir_) {
   // A small 3-class problem: 300 traces, 90 test rows, 6-d embeddings.
-    Rng rng(5);
-    const char* labels[] = {"alpha|one", "beta", "gamma"};
-    std::ofstream(dir_ / "labels.txt") << "alpha|one\nbeta\ngamma\n";
-    auto table = [&](const std::string& name, std::size_t n, arma::mat& X) {
-      std::ofstream f(dir_ / name);
-      f << "\"id\",\"text\",\"label\",\"teacher_x\"\n";
-      X.set_size(n, 6);
-      for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t c = i % 3;
-        for (std::size_t j = 0; j < 6; ++j) X(i, j) = (j == c ? 2.0 : 0.0) + 0.8 * rng.normal();
-        const std::size_t teacher = rng.uniform() < 0.9 ? c : (c + 1) % 3;
-        f << "\"" << name << "-" << i << "\",\"text " << i << ", with \"\"quotes\"\"\",\"" << labels[c] << "\",\""
-          << labels[teacher] << "\"\n";
-      }
-    };
-    arma::mat Xtr, Xte;
-    table("train.csv", 300, Xtr);
-    table("test.csv", 90, Xte);
-    write_npy(dir_ / "e_train.npy", Xtr);
-    write_npy(dir_ / "e_test.npy", Xte);
+  Rng rng(5);
+  const char* labels[] = {"alpha|one", "beta", "gamma"};
+  std::ofstream(dir_ / "labels.txt") << "alpha|one\nbeta\ngamma\n";
+  auto table = [&](const std::string& name, std::size_t n, arma::mat& X) {
+    std::ofstream f(dir_ / name);
+    f << "\"id\",\"text\",\"label\",\"teacher_x\"\n";
+    X.set_size(n, 6);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t c = i % 3;
+      for (std::size_t j = 0; j < 6; ++j) X(i, j) = (j == c ? 2.0 : 0.0) + 0.8 * rng.normal();
+      const std::size_t teacher = rng.uniform() < 0.9 ? c : (c + 1) % 3;
+      f << "\"" << name << "-" << i << "\",\"text " << i << ", with \"\"quotes\"\"\",\"" << labels[c] << "\",\""
+        << labels[teacher] << "\"\n";
+    }
+  };
+  arma::mat Xtr, Xte;
+  table("train.csv", 300, Xtr);
+  table("test.csv", 90, Xte);
+  write_npy(dir_ / "e_train.npy", Xtr);
+  write_npy(dir_ / "e_test.npy", Xte);
 }
 
 /// The tiny experiment's TOML (output_dir "out"); `seeds` > 1 adds replays.

@@ -20,15 +20,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 std::string json_array(const arma::vec& v) {
   // fmt's "{}" prints the shortest representation that round-trips.
   return fmt::format("[{}]", fmt::join(v.begin(), v.end(), ", "));
 }
-
 
 /// One split's texts as the encoder sees them.
 struct Encoded {
@@ -40,23 +37,20 @@ struct Encoded {
 
 TextColumns read_text_columns(const std::filesystem::path& csv, bool pair) {
   const std::string file = csv.string();
-  if (!std::filesystem::is_regular_file(csv))
-    throw DataError(fmt::format("'{}': trace table not found", file));
+  if (!std::filesystem::is_regular_file(csv)) throw DataError(fmt::format("'{}': trace table not found", file));
   TextColumns out;
   try {
     io::CSVReader<3, io::trim_chars<>, io::double_quote_escape<',', '"'>> in(file);
     // Read the header leniently, then say exactly which column is missing.
     in.read_header(io::ignore_extra_column | io::ignore_missing_column, "id", "text", "text_b");
     for (const char* column : {"id", "text"})
-      if (!in.has_column(column))
-        throw DataError(fmt::format("'{}': the header has no '{}' column", file, column));
+      if (!in.has_column(column)) throw DataError(fmt::format("'{}': the header has no '{}' column", file, column));
     if (pair && !in.has_column("text_b"))
-      throw DataError(fmt::format(
-          "'{}': pair mode needs a 'text_b' column (the second sentence), the header has none", file));
+      throw DataError(
+          fmt::format("'{}': pair mode needs a 'text_b' column (the second sentence), the header has none", file));
     if (!pair && in.has_column("text_b"))
       throw DataError(fmt::format(
-          "'{}' has a 'text_b' column (sentence pairs): use pair mode, or the second sentence would be ignored",
-          file));
+          "'{}' has a 'text_b' column (sentence pairs): use pair mode, or the second sentence would be ignored", file));
     std::string id, text, text_b;
     while (in.read_row(id, text, text_b)) {
       out.id.push_back(id);
@@ -179,14 +173,26 @@ std::string json_quote(std::string_view s) {
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
-        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out.push_back(ch);
+        if (c < 0x20)
+          out += fmt::format("\\u{:04x}", c);
+        else
+          out.push_back(ch);
     }
   }
   out.push_back('"');
@@ -196,11 +202,11 @@ std::string json_quote(std::string_view s) {
 void check_output_name(const std::string& name) {
   if (name.empty()) throw ConfigError("embed: output name is empty");
   for (const char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_' || c == '.';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
     if (!ok)
-      throw ConfigError(fmt::format(
-          "embed: output name '{}' may only contain letters, digits, '-', '_' and '.'", name));
+      throw ConfigError(
+          fmt::format("embed: output name '{}' may only contain letters, digits, '-', '_' and '.'", name));
   }
   if (name == "." || name == "..") throw ConfigError(fmt::format("embed: bad output name '{}'", name));
 }

@@ -43,7 +43,7 @@ struct EmbedReport {
   std::size_t columns = 0;           ///< embedding width (4 * dimension in pair mode)
   std::size_t train_zero_texts = 0;  ///< texts (either side in pair mode) with no vocabulary term
   std::size_t test_zero_texts = 0;
-  double fit_seconds = 0.0;          ///< vocabulary + tf-idf + SVD + training projection
+  double fit_seconds = 0.0;  ///< vocabulary + tf-idf + SVD + training projection
   double total_seconds = 0.0;
 };
 

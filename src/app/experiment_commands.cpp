@@ -113,8 +113,7 @@ UnitSelection parse_shard(const std::string& text) {
   } catch (const std::exception&) {
     throw ConfigError(fmt::format("--shard '{}': expected I/N with whole numbers, e.g. 0/4", text));
   }
-  if (s.shards == 0 || s.shard >= s.shards)
-    throw ConfigError(fmt::format("--shard '{}': expected 0 <= I < N", text));
+  if (s.shards == 0 || s.shard >= s.shards) throw ConfigError(fmt::format("--shard '{}': expected 0 <= I < N", text));
   return s;
 }
 
@@ -153,9 +152,8 @@ int run_experiment_command(const ExperimentConfig& cfg, const CommandOptions& op
   for (const auto& u : exp.units()) all.push_back(&u);
   std::vector<RunResult> runs(all.size());
   // The same path as a merge: every unit goes through its file encoding.
-  compute_units(exp, all, opt, [&](const WorkUnit& u, const std::string& bytes) {
-    runs[u.index] = decode_unit(bytes, u.id).run;
-  });
+  compute_units(exp, all, opt,
+                [&](const WorkUnit& u, const std::string& bytes) { runs[u.index] = decode_unit(bytes, u.id).run; });
   write_results(exp, std::move(runs), since(t0), opt);
   return 0;
 }
@@ -221,9 +219,8 @@ int run_units_command(const ExperimentConfig& cfg, const UnitSelection& sel, con
     }
     todo.push_back(&u);
   }
-  compute_units(exp, todo, opt, [&](const WorkUnit& u, const std::string& bytes) {
-    write_unit_file(work / u.file_name(), bytes);
-  });
+  compute_units(exp, todo, opt,
+                [&](const WorkUnit& u, const std::string& bytes) { write_unit_file(work / u.file_name(), bytes); });
   if (!opt.quiet)
     std::cerr << fmt::format("tracer-bench: units: {} selected, {} computed, {} already done (in {})\n", selected,
                              todo.size(), reused, work.string());
@@ -248,8 +245,8 @@ int merge_command(const ExperimentConfig& cfg, const fs::path& work, const Comma
     std::string list;
     for (std::size_t i = 0; i < missing.size() && i < 10; ++i) list += (i ? ", " : "") + missing[i];
     if (missing.size() > 10) list += fmt::format(" and {} more", missing.size() - 10);
-    throw DataError(fmt::format("merge: '{}' lacks {} of {} units: {}", work.string(), missing.size(),
-                                exp.units().size(), list));
+    throw DataError(
+        fmt::format("merge: '{}' lacks {} of {} units: {}", work.string(), missing.size(), exp.units().size(), list));
   }
   write_results(exp, std::move(runs), since(t0), opt);
   return 0;

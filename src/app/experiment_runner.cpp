@@ -9,6 +9,7 @@
 #include "core/split.hpp"
 #include "io/atomic_file.hpp"
 #include "io/format.hpp"
+#include "io/embedding_manifest.hpp"
 #include "io/npy.hpp"
 #include "io/trace_table.hpp"
 #include "protocol/analysis.hpp"
@@ -24,15 +25,15 @@ struct RowRef {
 
 struct LoadedTeacher {
   TeacherSummary summary;
-  std::vector<RowRef> trace_rows, test_rows;     ///< which table rows the replay uses
+  std::vector<RowRef> trace_rows, test_rows;  ///< which table rows the replay uses
   arma::uvec train, test, truth_train, truth_test;
   std::vector<std::string> label_names;
 };
 
-LoadedTeacher load_teacher(const ExperimentConfig& cfg, const std::vector<std::string>& labels,
-                           const TeacherSpec& spec, std::size_t teacher_index) {
-  const TraceTable train = read_trace_table(cfg.train_table, spec.column);
-  const TraceTable test = read_trace_table(cfg.test_table, spec.column);
+LoadedTeacher load_teacher(const ExperimentConfig& cfg, const std::vector<std::string>& labels, const TeacherSpec& spec,
+                           std::size_t teacher_index) {
+  const TraceTable train = read_trace_table(cfg.train_table, spec.column, cfg.trace_format);
+  const TraceTable test = read_trace_table(cfg.test_table, spec.column, cfg.trace_format);
   LabelSpace space(labels);
   LoadedTeacher t;
   t.summary.spec = {spec.name, spec.column, spec.rows, spec.test_fraction};
@@ -45,10 +46,10 @@ LoadedTeacher load_teacher(const ExperimentConfig& cfg, const std::vector<std::s
       truth[i] = space.truth_index(tab.truth[i], tab.path, i + 1);
       if (tab.teacher[i].empty()) {
         if (spec.rows == "all")
-          throw DataError(fmt::format(
-              "'{}' row {} (id {}): teacher '{}' (column '{}') has no label for this trace; set rows = "
-              "\"labelled\" for a teacher that labels only some rows",
-              tab.path.string(), i + 1, tab.ids[i], spec.name, spec.column));
+          throw DataError(
+              fmt::format("'{}' row {} (id {}): teacher '{}' (column '{}') has no label for this trace; set rows = "
+                          "\"labelled\" for a teacher that labels only some rows",
+                          tab.path.string(), i + 1, tab.ids[i], spec.name, spec.column));
         teacher[i] = 0;  // placeholder for an unlabelled row: never used (the row is not gathered)
         continue;
       }
@@ -80,8 +81,7 @@ LoadedTeacher load_teacher(const ExperimentConfig& cfg, const std::vector<std::s
     t.test_rows = labelled_test;
   }
   if (t.trace_rows.empty() || t.test_rows.empty())
-    throw DataError(fmt::format("teacher '{}' (column '{}') leaves no traces or no test rows", spec.name,
-                                         spec.column));
+    throw DataError(fmt::format("teacher '{}' (column '{}') leaves no traces or no test rows", spec.name, spec.column));
   auto gather = [&](const std::vector<RowRef>& rows, arma::uvec& teacher, arma::uvec& truth) {
     teacher.set_size(rows.size());
     truth.set_size(rows.size());
@@ -95,8 +95,10 @@ LoadedTeacher load_teacher(const ExperimentConfig& cfg, const std::vector<std::s
   gather(t.test_rows, t.test, t.truth_test);
   t.summary.train_rows = t.train.n_elem;
   t.summary.test_rows = t.test.n_elem;
-  t.summary.train_accuracy = static_cast<double>(arma::accu(t.train == t.truth_train)) / static_cast<double>(t.train.n_elem);
-  t.summary.test_accuracy = static_cast<double>(arma::accu(t.test == t.truth_test)) / static_cast<double>(t.test.n_elem);
+  t.summary.train_accuracy =
+      static_cast<double>(arma::accu(t.train == t.truth_train)) / static_cast<double>(t.train.n_elem);
+  t.summary.test_accuracy =
+      static_cast<double>(arma::accu(t.test == t.truth_test)) / static_cast<double>(t.test.n_elem);
   t.summary.out_of_set = space.out_of_set_counts();
   t.summary.n_classes = space.size();
   t.label_names = space.names();
@@ -109,7 +111,6 @@ arma::mat gather_rows(const arma::mat& X_train, const arma::mat& X_test, const s
     X.row(i) = rows[i].from_test ? X_test.row(rows[i].row) : X_train.row(rows[i].row);
   return X;
 }
-
 
 struct LoadedEncoder {
   arma::mat X_train_all, X_test_all;
@@ -162,8 +163,9 @@ Experiment::Experiment(const ExperimentConfig& cfg, const ProgressFn& progress) 
   hash("test_table", cfg.test_table);
   hash("labels", cfg.labels_file);
 
-  const TraceTable train_table = read_trace_table(cfg.train_table, "label");
-  const TraceTable test_table = read_trace_table(cfg.test_table, "label");
+  const TraceTable train_table = read_trace_table(cfg.train_table, "label", cfg.trace_format);
+  const TraceTable test_table = read_trace_table(cfg.test_table, "label", cfg.trace_format);
+  check_disjoint_ids(train_table, test_table);
 
   for (std::size_t ti = 0; ti < cfg.teachers.size(); ++ti) {
     const TeacherSpec& spec = cfg.teachers[ti];
@@ -178,15 +180,17 @@ Experiment::Experiment(const ExperimentConfig& cfg, const ProgressFn& progress) 
     for (std::size_t f = 0; f < enc.train.size(); ++f) {
       hash("embeddings:" + enc.name + ":train", enc.train[f]);
       hash("embeddings:" + enc.name + ":test", enc.test[f]);
+      // An embedding made by `tracer-bench embed` must belong to these tables.
+      verify_embedding_manifest(enc.train[f], cfg.train_table);
+      verify_embedding_manifest(enc.test[f], cfg.test_table);
       const arma::mat A = read_npy(enc.train[f]);
       const arma::mat B = read_npy(enc.test[f]);
       check_rows(A, train_table.ids.size(), enc.train[f],
                  fmt::format("the trace table '{}'", cfg.train_table.string()));
-      check_rows(B, test_table.ids.size(), enc.test[f],
-                 fmt::format("the trace table '{}'", cfg.test_table.string()));
+      check_rows(B, test_table.ids.size(), enc.test[f], fmt::format("the trace table '{}'", cfg.test_table.string()));
       if (A.n_cols != B.n_cols)
-        throw DataError(fmt::format("encoder '{}': '{}' is {}-d but '{}' is {}-d", enc.name,
-                                    enc.train[f].string(), A.n_cols, enc.test[f].string(), B.n_cols));
+        throw DataError(fmt::format("encoder '{}': '{}' is {}-d but '{}' is {}-d", enc.name, enc.train[f].string(),
+                                    A.n_cols, enc.test[f].string(), B.n_cols));
       le.X_train_all = f == 0 ? A : arma::join_rows(le.X_train_all, A);
       le.X_test_all = f == 0 ? B : arma::join_rows(le.X_test_all, B);
     }

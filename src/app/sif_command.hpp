@@ -44,8 +44,8 @@ struct SifEmbedOptions {
 struct SifEmbedReport {
   std::filesystem::path train_npy, test_npy, manifest;
   std::size_t train_rows = 0, test_rows = 0;
-  std::size_t columns = 0;       ///< embedding width (4 * dimension in pair mode)
-  SifStats train_stats;          ///< over the texts encoded (both sides in pair mode)
+  std::size_t columns = 0;  ///< embedding width (4 * dimension in pair mode)
+  SifStats train_stats;     ///< over the texts encoded (both sides in pair mode)
   SifStats test_stats;
   double total_seconds = 0.0;
 };

@@ -16,7 +16,6 @@
 #include "app/sif_command.hpp"
 #include "io/config.hpp"
 
-
 extern "C" void openblas_set_num_threads(int);
 
 namespace po = boost::program_options;
@@ -93,8 +92,8 @@ int experiment_command(const std::string& command, int argc, char** argv) {
   const std::string work = a.vm["work"].as<std::string>();
   if (command == "merge") return tracer::merge_command(a.cfg, work, a.opt);
   if (command == "verify")
-    return tracer::verify_command(a.cfg, work, a.vm["sample"].as<std::size_t>(),
-                                  a.vm["sample-seed"].as<std::string>(), a.opt);
+    return tracer::verify_command(a.cfg, work, a.vm["sample"].as<std::size_t>(), a.vm["sample-seed"].as<std::string>(),
+                                  a.opt);
   tracer::UnitSelection sel;
   if (a.vm.count("shard")) sel = tracer::parse_shard(a.vm["shard"].as<std::string>());
   if (a.vm.count("units")) sel.indices = tracer::parse_unit_list(a.vm["units"].as<std::string>());
@@ -106,15 +105,18 @@ int embed_command(int argc, char** argv) {
   std::string encoder = "lsa";
   std::string train, test, out, vectors;
   bool l2 = false;
-  po::options_description opts("tracer-bench embed [options]: fit an offline encoder on the train table, embed both tables");
+  po::options_description opts(
+      "tracer-bench embed [options]: fit an offline encoder on the train table, embed both tables");
   opts.add_options()("help,h", "show this help")(
       "encoder", po::value<std::string>(&encoder)->default_value("lsa"),
       "lsa (TF-IDF -> randomised SVD) or glove-sif (SIF-weighted GloVe averages)")(
-      "vectors", po::value<std::string>(&vectors), "glove-sif: TGLOVE01 word-vector file (data_scripts/fetch_glove.sh)")(
-      "l2", po::bool_switch(&l2), "glove-sif: L2-normalise the outputs")(
+      "vectors", po::value<std::string>(&vectors),
+      "glove-sif: TGLOVE01 word-vector file (data_scripts/fetch_glove.sh)")("l2", po::bool_switch(&l2),
+                                                                            "glove-sif: L2-normalise the outputs")(
       "train", po::value<std::string>(&train)->required(), "prepared train table (CSV)")(
       "test", po::value<std::string>(&test)->required(), "prepared test table (CSV)")(
-      "out", po::value<std::string>(&out)->required(), "output folder for <name>_train.npy, <name>_test.npy, <name>.json")(
+      "out", po::value<std::string>(&out)->required(),
+      "output folder for <name>_train.npy, <name>_test.npy, <name>.json")(
       "name", po::value<std::string>(&o.name)->default_value("lsa768"), "output file stem")(
       "dim", po::value<std::size_t>(&o.lsa.dimension)->default_value(o.lsa.dimension), "embedding dimension")(
       "ngram-max", po::value<std::size_t>(&o.lsa.ngram_max)->default_value(o.lsa.ngram_max), "largest word n-gram")(

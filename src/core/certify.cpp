@@ -18,8 +18,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kDescriptiveDelta = 0.1;
 
 void check_level(double delta, const char* fn) {
-  if (!(delta > 0.0 && delta < 1.0))
-    throw InternalError(fmt::format("{}: delta must be in (0, 1), got {}", fn, delta));
+  if (!(delta > 0.0 && delta < 1.0)) throw InternalError(fmt::format("{}: delta must be in (0, 1), got {}", fn, delta));
 }
 
 void check_alpha(double alpha, const char* fn) {
@@ -33,18 +32,14 @@ void check_counts(std::size_t k, std::size_t n, const char* fn) {
 
 void check_agree(const arma::uvec& agree, const char* fn) {
   for (arma::uword i = 0; i < agree.n_elem; ++i)
-    if (agree[i] > 1)
-      throw InternalError(
-          fmt::format("{}: agree flags must be 0 or 1, row {} is {}", fn, i, agree[i]));
+    if (agree[i] > 1) throw InternalError(fmt::format("{}: agree flags must be 0 or 1, row {} is {}", fn, i, agree[i]));
 }
 
 void check_sample(const arma::vec& scores, const arma::uvec& agree, const char* fn) {
   if (scores.n_elem != agree.n_elem)
-    throw InternalError(fmt::format("{}: {} scores but {} agree flags", fn,
-                                            scores.n_elem, agree.n_elem));
+    throw InternalError(fmt::format("{}: {} scores but {} agree flags", fn, scores.n_elem, agree.n_elem));
   for (arma::uword i = 0; i < scores.n_elem; ++i)
-    if (!std::isfinite(scores[i]))
-      throw InternalError(fmt::format("{}: score of row {} is not finite", fn, i));
+    if (!std::isfinite(scores[i])) throw InternalError(fmt::format("{}: score of row {} is not finite", fn, i));
   check_agree(agree, fn);
 }
 
@@ -65,8 +60,7 @@ class SortedSample {
     std::iota(order.begin(), order.end(), std::size_t{0});
     // Stable so the result never depends on the sort implementation; order
     // inside a tie group does not matter anyway (ties are accepted together).
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return scores[a] > scores[b]; });
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] > scores[b]; });
     score_.resize(n);
     prefix_agree_.assign(n + 1, 0);
     for (std::size_t i = 0; i < n; ++i) {
@@ -89,8 +83,7 @@ class SortedSample {
 
   /// The policy "score >= t" for an arbitrary t.
   Candidate at_threshold(double t) const {
-    const auto end = std::partition_point(score_.begin(), score_.end(),
-                                          [t](double s) { return s >= t; });
+    const auto end = std::partition_point(score_.begin(), score_.end(), [t](double s) { return s >= t; });
     const auto n_acc = static_cast<std::size_t>(end - score_.begin());
     return {t, n_acc, prefix_agree_[n_acc]};
   }
@@ -117,8 +110,7 @@ std::vector<std::size_t> grid_counts(std::size_t n, std::size_t grid_size) {
 
 // Candidates of the coverage grid, strict to loose, keeping counts >= min_rows.
 // A tie group spanning several grid counts yields one candidate.
-std::vector<Candidate> grid_candidates(const SortedSample& s, std::size_t grid_size,
-                                       std::size_t min_rows) {
+std::vector<Candidate> grid_candidates(const SortedSample& s, std::size_t grid_size, std::size_t min_rows) {
   std::vector<Candidate> out;
   for (std::size_t j : grid_counts(s.size(), grid_size)) {
     if (j < min_rows) continue;
@@ -151,40 +143,38 @@ CalibrationResult make_refused(std::string reason) {
 }
 
 std::string describe(const Candidate& c, std::size_t n, double level) {
-  return fmt::format("threshold {:.6g}: {} of {} accepted rows agree (coverage {:.4f}, TA {:.4f}, "
-                     "CP lower {:.4f} at level {:.4g})",
-                     c.threshold, c.n_agree, c.n_accepted,
-                     static_cast<double>(c.n_accepted) / static_cast<double>(n),
-                     static_cast<double>(c.n_agree) / static_cast<double>(c.n_accepted),
-                     clopper_pearson_lower(c.n_agree, c.n_accepted, level), level);
+  return fmt::format(
+      "threshold {:.6g}: {} of {} accepted rows agree (coverage {:.4f}, TA {:.4f}, "
+      "CP lower {:.4f} at level {:.4g})",
+      c.threshold, c.n_agree, c.n_accepted, static_cast<double>(c.n_accepted) / static_cast<double>(n),
+      static_cast<double>(c.n_agree) / static_cast<double>(c.n_accepted),
+      clopper_pearson_lower(c.n_agree, c.n_accepted, level), level);
 }
 
 // Fixed-sequence walk: reject while the exact test rejects, stop at the first
 // failure, deploy the last rejection. A candidate with fewer than min_accepted
 // rows counts as a failure (that rule depends on the count only, so the test
 // stays valid; see calibrate_fixed_sequence).
-CalibrationResult walk_fixed_sequence(const std::vector<Candidate>& seq, std::size_t n,
-                                      double alpha, double delta, std::size_t min_accepted,
-                                      const char* fn) {
+CalibrationResult walk_fixed_sequence(const std::vector<Candidate>& seq, std::size_t n, double alpha, double delta,
+                                      std::size_t min_accepted, const char* fn) {
   if (seq.empty())
-    return make_refused(fmt::format(
-        "{}: no candidate threshold accepts enough rows to certify TA >= {} at delta = {} "
-        "(need at least {} accepted, all agreeing; calibration has {} rows)",
-        fn, alpha, delta, std::max(min_accepted, min_rows_to_certify(alpha, delta)), n));
+    return make_refused(
+        fmt::format("{}: no candidate threshold accepts enough rows to certify TA >= {} at delta = {} "
+                    "(need at least {} accepted, all agreeing; calibration has {} rows)",
+                    fn, alpha, delta, std::max(min_accepted, min_rows_to_certify(alpha, delta)), n));
   const Candidate* last = nullptr;
   for (const Candidate& c : seq) {
-    if (c.n_accepted < min_accepted || !binomial_certifies(c.n_agree, c.n_accepted, alpha, delta))
-      break;
+    if (c.n_accepted < min_accepted || !binomial_certifies(c.n_agree, c.n_accepted, alpha, delta)) break;
     last = &c;
   }
   if (last == nullptr) {
     const Candidate& first = seq.front();
     if (first.n_accepted < min_accepted)
-      return make_refused(fmt::format(
-          "{}: the strictest threshold {:.6g} accepts {} rows, fewer than min_accepted = {}", fn,
-          first.threshold, first.n_accepted, min_accepted));
-    return make_refused(fmt::format("{}: TA >= {} not certified at delta = {}; strictest candidate {}",
-                                    fn, alpha, delta, describe(first, n, delta)));
+      return make_refused(
+          fmt::format("{}: the strictest threshold {:.6g} accepts {} rows, fewer than min_accepted = {}", fn,
+                      first.threshold, first.n_accepted, min_accepted));
+    return make_refused(fmt::format("{}: TA >= {} not certified at delta = {}; strictest candidate {}", fn, alpha,
+                                    delta, describe(first, n, delta)));
   }
   return make_found(*last, n, delta);
 }
@@ -218,8 +208,7 @@ double clopper_pearson_upper(std::size_t k, std::size_t n, double delta) {
 
 double binomial_tail_p_value(std::size_t k, std::size_t n, double alpha) {
   if (!(alpha >= 0.0 && alpha <= 1.0))
-    throw InternalError(
-        fmt::format("binomial_tail_p_value: alpha must be in [0, 1], got {}", alpha));
+    throw InternalError(fmt::format("binomial_tail_p_value: alpha must be in [0, 1], got {}", alpha));
   if (k == 0) return 1.0;
   if (k > n) return 0.0;
   // P[Bin(n, p) >= k] = I_p(k, n - k + 1) (e.g. Johnson, Kemp and Kotz,
@@ -260,8 +249,8 @@ std::size_t min_rows_to_certify(double alpha, double level, std::size_t disagree
 
 // --- threshold calibration -----------------------------------------------------
 
-CalibrationResult calibrate_point_estimate(const arma::vec& scores, const arma::uvec& agree,
-                                           double alpha, std::size_t min_accepted) {
+CalibrationResult calibrate_point_estimate(const arma::vec& scores, const arma::uvec& agree, double alpha,
+                                           std::size_t min_accepted) {
   constexpr const char* fn = "calibrate_point_estimate";
   check_sample(scores, agree, fn);
   check_alpha(alpha, fn);
@@ -277,9 +266,8 @@ CalibrationResult calibrate_point_estimate(const arma::vec& scores, const arma::
   for (const Candidate& c : all)
     if (static_cast<double>(c.n_agree) / static_cast<double>(c.n_accepted) >= alpha) best = &c;
   if (best == nullptr)
-    return make_refused(fmt::format(
-        "{}: no threshold accepting at least {} of {} rows has empirical TA >= {}", fn, min_rows,
-        n, alpha));
+    return make_refused(fmt::format("{}: no threshold accepting at least {} of {} rows has empirical TA >= {}", fn,
+                                    min_rows, n, alpha));
   return make_found(*best, n, kDescriptiveDelta);
 }
 
@@ -352,25 +340,22 @@ CalibrationResult calibrate_point_estimate(const arma::vec& scores, const arma::
 // Violation rates were 3-7.5%, all under delta. A coarser grid buys nothing, so
 // the default is every unique score, the paper's sweep; grid_size > 0 is
 // there to bound the number of tests.
-CalibrationResult calibrate_fixed_sequence(const arma::vec& scores, const arma::uvec& agree,
-                                           double alpha, double delta, std::size_t min_accepted,
-                                           std::size_t grid_size) {
+CalibrationResult calibrate_fixed_sequence(const arma::vec& scores, const arma::uvec& agree, double alpha, double delta,
+                                           std::size_t min_accepted, std::size_t grid_size) {
   constexpr const char* fn = "calibrate_fixed_sequence";
   check_sample(scores, agree, fn);
   check_alpha(alpha, fn);
   check_level(delta, fn);
   const std::size_t n = scores.n_elem;
   if (n == 0) return make_refused(fmt::format("{}: empty calibration sample", fn));
-  if (alpha >= 1.0)
-    return make_refused(fmt::format("{}: alpha = 1 cannot be certified from a finite sample", fn));
+  if (alpha >= 1.0) return make_refused(fmt::format("{}: alpha = 1 cannot be certified from a finite sample", fn));
   const SortedSample s(scores, agree);
   const std::size_t start = std::max({min_accepted, std::size_t{1}, min_rows_to_certify(alpha, delta),
                                       std::min(n, min_rows_to_certify(alpha, delta, 1))});
   return walk_fixed_sequence(grid_candidates(s, grid_size, start), n, alpha, delta, min_accepted, fn);
 }
 
-CalibrationResult calibrate_fixed_sequence_on_grid(const arma::vec& scores,
-                                                   const arma::uvec& agree, double alpha,
+CalibrationResult calibrate_fixed_sequence_on_grid(const arma::vec& scores, const arma::uvec& agree, double alpha,
                                                    double delta, std::size_t min_accepted,
                                                    const std::vector<double>& thresholds) {
   constexpr const char* fn = "calibrate_fixed_sequence_on_grid";
@@ -382,8 +367,7 @@ CalibrationResult calibrate_fixed_sequence_on_grid(const arma::vec& scores,
   const std::size_t n = scores.n_elem;
   if (n == 0) return make_refused(fmt::format("{}: empty calibration sample", fn));
   if (thresholds.empty()) return make_refused(fmt::format("{}: empty threshold grid", fn));
-  if (alpha >= 1.0)
-    return make_refused(fmt::format("{}: alpha = 1 cannot be certified from a finite sample", fn));
+  if (alpha >= 1.0) return make_refused(fmt::format("{}: alpha = 1 cannot be certified from a finite sample", fn));
   std::vector<double> grid = thresholds;
   std::sort(grid.begin(), grid.end(), std::greater<>());
   grid.erase(std::unique(grid.begin(), grid.end()), grid.end());
@@ -408,9 +392,8 @@ CalibrationResult calibrate_fixed_sequence_on_grid(const arma::vec& scores,
 // at least min_accepted rows, a function of (n, G, min_accepted) only; it does
 // not shrink when ties merge levels, which keeps it fixed in advance (and
 // conservative).
-CalibrationResult calibrate_bonferroni(const arma::vec& scores, const arma::uvec& agree,
-                                       double alpha, double delta, std::size_t min_accepted,
-                                       std::size_t grid_size) {
+CalibrationResult calibrate_bonferroni(const arma::vec& scores, const arma::uvec& agree, double alpha, double delta,
+                                       std::size_t min_accepted, std::size_t grid_size) {
   constexpr const char* fn = "calibrate_bonferroni";
   check_sample(scores, agree, fn);
   check_alpha(alpha, fn);
@@ -418,15 +401,12 @@ CalibrationResult calibrate_bonferroni(const arma::vec& scores, const arma::uvec
   if (grid_size == 0) throw InternalError(fmt::format("{}: grid_size must be >= 1", fn));
   const std::size_t n = scores.n_elem;
   if (n == 0) return make_refused(fmt::format("{}: empty calibration sample", fn));
-  if (alpha >= 1.0)
-    return make_refused(fmt::format("{}: alpha = 1 cannot be certified from a finite sample", fn));
+  if (alpha >= 1.0) return make_refused(fmt::format("{}: alpha = 1 cannot be certified from a finite sample", fn));
   const std::size_t min_rows = std::max<std::size_t>(min_accepted, 1);
   std::size_t m = 0;
   for (std::size_t j : grid_counts(n, grid_size))
     if (j >= min_rows) ++m;
-  if (m == 0)
-    return make_refused(fmt::format("{}: no grid level accepts at least {} of {} rows", fn,
-                                    min_rows, n));
+  if (m == 0) return make_refused(fmt::format("{}: no grid level accepts at least {} of {} rows", fn, min_rows, n));
   const double level = delta / static_cast<double>(m);
   const SortedSample s(scores, agree);
   const std::vector<Candidate> seq = grid_candidates(s, grid_size, min_rows);
@@ -434,9 +414,9 @@ CalibrationResult calibrate_bonferroni(const arma::vec& scores, const arma::uvec
   for (const Candidate& c : seq)
     if (binomial_certifies(c.n_agree, c.n_accepted, alpha, level)) best = &c;
   if (best == nullptr)
-    return make_refused(fmt::format(
-        "{}: none of {} grid thresholds certifies TA >= {} at delta / m = {:.4g}; loosest {}", fn,
-        m, alpha, level, describe(seq.back(), n, level)));
+    return make_refused(
+        fmt::format("{}: none of {} grid thresholds certifies TA >= {} at delta / m = {:.4g}; loosest {}", fn, m, alpha,
+                    level, describe(seq.back(), n, level)));
   return make_found(*best, n, level);
 }
 
@@ -450,8 +430,8 @@ CalibrationResult certify_global(const arma::uvec& agree, double alpha, double d
   const auto k = static_cast<std::size_t>(arma::accu(agree));
   const Candidate all{-kInf, n, k};
   if (!binomial_certifies(k, n, alpha, delta))
-    return make_refused(fmt::format("{}: TA >= {} not certified at delta = {}; accept-all {}", fn,
-                                    alpha, delta, describe(all, n, delta)));
+    return make_refused(fmt::format("{}: TA >= {} not certified at delta = {}; accept-all {}", fn, alpha, delta,
+                                    describe(all, n, delta)));
   return make_found(all, n, delta);
 }
 

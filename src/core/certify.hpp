@@ -110,8 +110,8 @@ struct CalibrationResult {
 /// coverage) whose empirical TA >= alpha and which accepts >= min_accepted
 /// rows. No guarantee: kept as the baseline the certified rules are compared
 /// with. ta_lower_bound is the descriptive CP bound at delta = 0.1.
-CalibrationResult calibrate_point_estimate(const arma::vec& scores, const arma::uvec& agree,
-                                           double alpha, std::size_t min_accepted);
+CalibrationResult calibrate_point_estimate(const arma::vec& scores, const arma::uvec& agree, double alpha,
+                                           std::size_t min_accepted);
 
 /// Learn-then-Test fixed-sequence calibration on a coverage grid.
 ///
@@ -130,9 +130,8 @@ CalibrationResult calibrate_point_estimate(const arma::vec& scores, const arma::
 /// (P(agree | score = s) non-decreasing in s) and scores have no ties; see
 /// certify.cpp for the proof. For a guarantee with no monotonicity assumption
 /// pass a grid fixed in advance to calibrate_fixed_sequence_on_grid.
-CalibrationResult calibrate_fixed_sequence(const arma::vec& scores, const arma::uvec& agree,
-                                           double alpha, double delta, std::size_t min_accepted,
-                                           std::size_t grid_size = kDefaultFixedSequenceGrid);
+CalibrationResult calibrate_fixed_sequence(const arma::vec& scores, const arma::uvec& agree, double alpha, double delta,
+                                           std::size_t min_accepted, std::size_t grid_size = kDefaultFixedSequenceGrid);
 
 /// Fixed-sequence testing on thresholds chosen *before* looking at the
 /// calibration rows (e.g. score quantiles from another split, or a fixed grid
@@ -141,8 +140,7 @@ CalibrationResult calibrate_fixed_sequence(const arma::vec& scores, const arma::
 /// failure to reject and ends the walk, so the strictest threshold should
 /// accept enough rows. Guarantee P(TA(t_hat) < alpha) <= delta with no
 /// assumption beyond i.i.d. rows (LTT, Theorem 1 with fixed-sequence FWER).
-CalibrationResult calibrate_fixed_sequence_on_grid(const arma::vec& scores,
-                                                   const arma::uvec& agree, double alpha,
+CalibrationResult calibrate_fixed_sequence_on_grid(const arma::vec& scores, const arma::uvec& agree, double alpha,
                                                    double delta, std::size_t min_accepted,
                                                    const std::vector<double>& thresholds);
 
@@ -153,9 +151,8 @@ CalibrationResult calibrate_fixed_sequence_on_grid(const arma::vec& scores,
 /// ones passed. Valid by the union bound, with the same monotonicity
 /// assumption as calibrate_fixed_sequence for the data-derived grid; usually
 /// less coverage than fixed-sequence because each test pays for all m.
-CalibrationResult calibrate_bonferroni(const arma::vec& scores, const arma::uvec& agree,
-                                       double alpha, double delta, std::size_t min_accepted,
-                                       std::size_t grid_size = kDefaultBonferroniGrid);
+CalibrationResult calibrate_bonferroni(const arma::vec& scores, const arma::uvec& agree, double alpha, double delta,
+                                       std::size_t min_accepted, std::size_t grid_size = kDefaultBonferroniGrid);
 
 /// The Global family (one surrogate, no gate, handles everything): certified
 /// iff binomial_certifies(k, n, alpha, delta), i.e. the exact p-value

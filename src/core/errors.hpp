@@ -61,11 +61,11 @@ class InternalError : public std::logic_error {
 /// Throws InternalError with the location when an invariant does not hold.
 /// Used for conditions the caller guarantees (sizes, ranges of internal
 /// indices): failing one is a bug, never bad input.
-#define TRACER_CHECK(cond, what)                                                                   \
-  do {                                                                                            \
-    if (!(cond))                                                                                   \
-      throw ::tracer::InternalError(std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": " + \
-                                    (what) + " (check failed: " #cond ")");                       \
+#define TRACER_CHECK(cond, what)                                                                             \
+  do {                                                                                                       \
+    if (!(cond))                                                                                             \
+      throw ::tracer::InternalError(std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": " + (what) + \
+                                    " (check failed: " #cond ")");                                           \
   } while (0)
 
 }  // namespace tracer

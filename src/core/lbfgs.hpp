@@ -33,7 +33,10 @@ LbfgsReport minimize_lbfgs(const Objective& f, arma::mat& w, const LbfgsOptions&
   for (int it = 0; it < opt.max_iterations; ++it) {
     report.iterations = it;
     const double gmax = arma::abs(g).max();
-    if (gmax <= opt.gradient_tolerance) { report.converged = true; break; }
+    if (gmax <= opt.gradient_tolerance) {
+      report.converged = true;
+      break;
+    }
     // Two-loop recursion: direction = -H g.
     arma::mat q = g;
     std::vector<double> a(s_hist.size());
@@ -42,8 +45,7 @@ LbfgsReport minimize_lbfgs(const Objective& f, arma::mat& w, const LbfgsOptions&
       q -= a[j] * y_hist[j];
     }
     if (!s_hist.empty()) {
-      const double gamma = arma::accu(s_hist.back() % y_hist.back()) /
-                           arma::accu(y_hist.back() % y_hist.back());
+      const double gamma = arma::accu(s_hist.back() % y_hist.back()) / arma::accu(y_hist.back() % y_hist.back());
       q *= gamma;
     } else {
       q /= std::max(1.0, arma::norm(g, "fro"));  // a cautious first step
@@ -55,7 +57,9 @@ LbfgsReport minimize_lbfgs(const Objective& f, arma::mat& w, const LbfgsOptions&
     arma::mat dir = -q;
     double slope = arma::accu(dir % g);
     if (!(slope < 0.0)) {  // not a descent direction: reset memory, use steepest descent
-      s_hist.clear(); y_hist.clear(); rho_hist.clear();
+      s_hist.clear();
+      y_hist.clear();
+      rho_hist.clear();
       dir = -g / std::max(1.0, arma::norm(g, "fro"));
       slope = arma::accu(dir % g);
     }
@@ -64,16 +68,23 @@ LbfgsReport minimize_lbfgs(const Objective& f, arma::mat& w, const LbfgsOptions&
     for (int ls = 0; ls < 40; ++ls) {
       w_new = w + step * dir;
       f_new = f.evaluate_with_gradient(w_new, g_new);
-      if (std::isfinite(f_new) && f_new <= fx + 1e-4 * step * slope) { accepted = true; break; }
+      if (std::isfinite(f_new) && f_new <= fx + 1e-4 * step * slope) {
+        accepted = true;
+        break;
+      }
       step *= 0.5;
     }
     if (!accepted) break;  // no progress possible at machine precision
     arma::mat s = w_new - w, y = g_new - g;
     const double sy = arma::accu(s % y);
     if (sy > 1e-12) {
-      s_hist.push_back(std::move(s)); y_hist.push_back(std::move(y)); rho_hist.push_back(1.0 / sy);
+      s_hist.push_back(std::move(s));
+      y_hist.push_back(std::move(y));
+      rho_hist.push_back(1.0 / sy);
       if (static_cast<int>(s_hist.size()) > opt.memory) {
-        s_hist.pop_front(); y_hist.pop_front(); rho_hist.pop_front();
+        s_hist.pop_front();
+        y_hist.pop_front();
+        rho_hist.pop_front();
       }
     }
     const double decrease = fx - f_new;
@@ -81,7 +92,10 @@ LbfgsReport minimize_lbfgs(const Objective& f, arma::mat& w, const LbfgsOptions&
     g = g_new;
     fx = f_new;
     report.iterations = it + 1;
-    if (decrease / std::max(std::abs(fx), 1.0) <= opt.relative_decrease) { report.converged = true; break; }
+    if (decrease / std::max(std::abs(fx), 1.0) <= opt.relative_decrease) {
+      report.converged = true;
+      break;
+    }
   }
   report.final_loss = fx;
   report.final_gradient_max = g.is_empty() ? 0.0 : arma::abs(g).max();

@@ -13,7 +13,9 @@ double accuracy(const arma::uvec& a, const arma::uvec& b) {
 
 double macro_f1(const arma::uvec& y_true, const arma::uvec& y_pred) {
   if (y_true.n_elem != y_pred.n_elem) throw InternalError("macro_f1: length mismatch");
-  struct Counts { double tp = 0, fp = 0, fn = 0; };
+  struct Counts {
+    double tp = 0, fp = 0, fn = 0;
+  };
   std::map<arma::uword, Counts> per_label;  // ordered: deterministic summation
   for (arma::uword i = 0; i < y_true.n_elem; ++i) {
     if (y_true[i] == y_pred[i]) {

@@ -7,9 +7,12 @@ namespace tracer {
 
 std::string param_kind_name(ParamKind kind) {
   switch (kind) {
-    case ParamKind::kInt: return "int";
-    case ParamKind::kReal: return "real";
-    case ParamKind::kBool: return "bool";
+    case ParamKind::kInt:
+      return "int";
+    case ParamKind::kReal:
+      return "real";
+    case ParamKind::kBool:
+      return "bool";
   }
   return "?";
 }

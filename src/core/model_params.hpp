@@ -39,7 +39,7 @@ std::string param_kind_name(ParamKind kind);  // "int", "real", "bool"
 struct ParamRange {
   double min = -std::numeric_limits<double>::infinity();
   double max = std::numeric_limits<double>::infinity();
-  bool min_exclusive = false;      ///< (min, max] instead of [min, max]
+  bool min_exclusive = false;  ///< (min, max] instead of [min, max]
   /// Optional extra domain rule (e.g. trees' max_features); with it,
   /// `expected` describes the accepted values.
   std::function<bool(double)> accepts;
@@ -78,9 +78,12 @@ struct ParamField {
 namespace detail {
 template <typename T>
 constexpr ParamKind kind_of() {
-  if constexpr (std::is_same_v<T, bool>) return ParamKind::kBool;
-  else if constexpr (std::is_integral_v<T>) return ParamKind::kInt;
-  else return ParamKind::kReal;
+  if constexpr (std::is_same_v<T, bool>)
+    return ParamKind::kBool;
+  else if constexpr (std::is_integral_v<T>)
+    return ParamKind::kInt;
+  else
+    return ParamKind::kReal;
 }
 
 /// Throws ParameterError "<model>: parameter <key> must be <expected>, got <v>".
@@ -144,7 +147,8 @@ class ParamTable {
       if (f.exists && !f.exists(base)) continue;
       const auto it = overrides.find(f.key);
       if (it == overrides.end()) continue;
-      if (!f.range.admits(f.kind, it->second)) detail::throw_bad_value(model, f.key, f.range.describe(f.kind), it->second);
+      if (!f.range.admits(f.kind, it->second))
+        detail::throw_bad_value(model, f.key, f.range.describe(f.kind), it->second);
       f.set(defaults, it->second);
     }
     return defaults;

@@ -7,18 +7,24 @@ namespace tracer {
 
 std::string family_name(Family f) {
   switch (f) {
-    case Family::kNone: return "none";
-    case Family::kGlobal: return "global";
-    case Family::kL2D: return "l2d";
+    case Family::kNone:
+      return "none";
+    case Family::kGlobal:
+      return "global";
+    case Family::kL2D:
+      return "l2d";
   }
   return "?";
 }
 
 bool accepts(Family family, double score, double threshold) {
   switch (family) {
-    case Family::kNone: return false;
-    case Family::kGlobal: return true;
-    case Family::kL2D: return score >= threshold;
+    case Family::kNone:
+      return false;
+    case Family::kGlobal:
+      return true;
+    case Family::kL2D:
+      return score >= threshold;
   }
   return false;
 }
@@ -27,7 +33,7 @@ RouteResult route_probability_row(const RoutingPolicy& policy, const double* p, 
   RouteResult r;
   if (policy.family == Family::kNone) return r;
   std::size_t best = 0;  // ties: first column, as argmax_rows
-  if (stride == 1) {       // the router's contiguous row: the same comparisons, no index products
+  if (stride == 1) {     // the router's contiguous row: the same comparisons, no index products
     for (std::size_t k = 1; k < K; ++k)
       if (p[k] > p[best]) best = k;
   } else {

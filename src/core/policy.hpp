@@ -59,8 +59,7 @@ struct RoutingPolicy {
 /// the acceptor's score_row (1 for kGlobal, 0 for kNone), handled =
 /// accepts(family, score, threshold). The one per-row routine behind both
 /// the gate and the router.
-RouteResult route_probability_row(const RoutingPolicy& policy, const double* p, std::size_t K,
-                                  std::size_t stride = 1);
+RouteResult route_probability_row(const RoutingPolicy& policy, const double* p, std::size_t K, std::size_t stride = 1);
 
 /// Coverage and teacher agreement of a routing decision against teacher labels.
 struct RoutingStats {

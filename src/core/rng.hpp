@@ -27,8 +27,7 @@ constexpr std::uint64_t splitmix64(std::uint64_t x) noexcept {
 
 /// Derives an independent stream seed from the master seed and a path of tags,
 /// e.g. derive_seed(master, {stream::kDay, day, stream::kModel, model_index}).
-constexpr std::uint64_t derive_seed(std::uint64_t master,
-                                    std::initializer_list<std::uint64_t> tags) noexcept {
+constexpr std::uint64_t derive_seed(std::uint64_t master, std::initializer_list<std::uint64_t> tags) noexcept {
   std::uint64_t h = splitmix64(master);
   for (std::uint64_t t : tags) h = splitmix64(h ^ splitmix64(t + 0x632BE59BD9B4E019ULL));
   return h;
@@ -61,7 +60,9 @@ class Rng {
   std::uint64_t uniform_index(std::uint64_t n) {
     const std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
     std::uint64_t v;
-    do { v = engine_(); } while (v >= limit);
+    do {
+      v = engine_();
+    } while (v >= limit);
     return v % n;
   }
 

@@ -1,13 +1,11 @@
 #include "core/softmax_loss.hpp"
 #include "core/errors.hpp"
 
-
 #include "core/softmax.hpp"
 
 namespace tracer {
 
-SoftmaxLoss::SoftmaxLoss(const arma::mat& X, const arma::uvec& y, arma::uword n_classes, double C,
-                         Products products)
+SoftmaxLoss::SoftmaxLoss(const arma::mat& X, const arma::uvec& y, arma::uword n_classes, double C, Products products)
     : X_(X), products_(products), y_(y), n_classes_(n_classes), C_(C) {
   if (products_ == Products::kFloat) Xf_ = arma::conv_to<arma::fmat>::from(X);
   if (X.n_rows != y.n_elem) throw InternalError("SoftmaxLoss: X rows != y length");
@@ -45,8 +43,8 @@ double SoftmaxLoss::evaluate_with_gradient(const arma::mat& W, arma::mat& grad) 
   const double reg = 1.0 / (C_ * static_cast<double>(n));
   grad.set_size(d + 1, n_classes_);
   if (products_ == Products::kFloat)
-    grad.head_rows(d) = arma::conv_to<arma::mat>::from(Xf_.t() * arma::conv_to<arma::fmat>::from(R)) * inv_n +
-                        reg * W.head_rows(d);
+    grad.head_rows(d) =
+        arma::conv_to<arma::mat>::from(Xf_.t() * arma::conv_to<arma::fmat>::from(R)) * inv_n + reg * W.head_rows(d);
   else
     grad.head_rows(d) = X_.t() * R * inv_n + reg * W.head_rows(d);
   grad.row(d) = arma::sum(R, 0) * inv_n;

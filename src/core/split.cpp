@@ -36,7 +36,10 @@ std::vector<arma::uvec> stratified_split(const arma::uvec& labels, const std::ve
     }
     // Keep at least one row for training: the last groups give way first.
     for (std::size_t g = G; others + 1 > n && g-- > 1;) {
-      while (count[g] > 0 && others + 1 > n) { --count[g]; --others; }
+      while (count[g] > 0 && others + 1 > n) {
+        --count[g];
+        --others;
+      }
     }
     count[0] = n - others;
     std::size_t pos = 0;

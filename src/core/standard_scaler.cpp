@@ -1,7 +1,6 @@
 #include "core/standard_scaler.hpp"
 #include "core/errors.hpp"
 
-
 namespace tracer {
 
 void StandardScaler::fit(const arma::mat& X) {
@@ -13,8 +12,7 @@ void StandardScaler::fit(const arma::mat& X) {
 }
 
 arma::mat StandardScaler::transform(const arma::mat& X) const {
-  if (X.n_cols != mean_.n_elem)
-    throw InternalError("StandardScaler::transform: feature count differs from fit");
+  if (X.n_cols != mean_.n_elem) throw InternalError("StandardScaler::transform: feature count differs from fit");
   arma::mat Z = X.each_row() - mean_;
   Z.each_row() /= scale_;
   return Z;

@@ -26,8 +26,8 @@ namespace tracer {
 
 /// Execution resources a fit may use. Results must not depend on n_threads.
 struct FitContext {
-  std::uint64_t seed = 0;      ///< stream seed for this (day, model) fit
-  std::size_t n_threads = 1;   ///< threads the model may use internally (trees)
+  std::uint64_t seed = 0;     ///< stream seed for this (day, model) fit
+  std::size_t n_threads = 1;  ///< threads the model may use internally (trees)
 };
 
 class Surrogate {
@@ -37,8 +37,7 @@ class Surrogate {
   /// Trains on X (n x d) with labels y (length n, values < n_classes).
   /// Throws TrainingError on unusable input (empty set, one class,
   /// non-finite features, divergence).
-  virtual void fit(const arma::mat& X, const arma::uvec& y, std::size_t n_classes,
-                   const FitContext& ctx) = 0;
+  virtual void fit(const arma::mat& X, const arma::uvec& y, std::size_t n_classes, const FitContext& ctx) = 0;
 
   /// Class probabilities of X (n x d, d = the fitted feature count): an
   /// n x n_classes() matrix, rows finite and summing to 1.

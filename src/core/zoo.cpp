@@ -24,11 +24,16 @@ const std::vector<ZooEntry>& registry() {
       registry_entry<MlpClassifier>("mlp_2h", {.hidden = {256, 96}}),
       registry_entry<TE>("dt", {.n_estimators = 1, .max_depth = 16, .min_samples_leaf = 2, .max_features = 0.0},
                          ZooGroup::kTrees),
-      registry_entry<TE>("rf", {.n_estimators = 200, .max_depth = 0, .min_samples_leaf = 2, .max_features = -1.0,
-                                .bootstrap = true},
-                         ZooGroup::kTrees),
-      registry_entry<TE>("et", {.n_estimators = 200, .max_depth = 0, .min_samples_leaf = 2, .max_features = -1.0,
-                                .bootstrap = false, .random_thresholds = true},
+      registry_entry<TE>(
+          "rf", {.n_estimators = 200, .max_depth = 0, .min_samples_leaf = 2, .max_features = -1.0, .bootstrap = true},
+          ZooGroup::kTrees),
+      registry_entry<TE>("et",
+                         {.n_estimators = 200,
+                          .max_depth = 0,
+                          .min_samples_leaf = 2,
+                          .max_features = -1.0,
+                          .bootstrap = false,
+                          .random_thresholds = true},
                          ZooGroup::kTrees),
       registry_entry<NearestCentroid>("nearest_centroid", {}, ZooGroup::kOptIn),  // the docs' worked example
   };
@@ -40,8 +45,8 @@ const std::vector<ZooEntry>& registry() {
 std::unique_ptr<Surrogate> make_surrogate(const CandidateSpec& spec) {
   for (const auto& entry : registry())
     if (entry.name == spec.name) return entry.make(spec.params);
-  throw ParameterError(fmt::format("unknown surrogate '{}' (known: {})", spec.name,
-                                   fmt::join(known_surrogates(), ", ")));
+  throw ParameterError(
+      fmt::format("unknown surrogate '{}' (known: {})", spec.name, fmt::join(known_surrogates(), ", ")));
 }
 
 std::vector<std::string> known_surrogates() {
@@ -53,8 +58,7 @@ std::vector<std::string> known_surrogates() {
 std::vector<std::string> default_zoo(bool with_trees) {
   std::vector<std::string> names;
   for (const auto& entry : registry())
-    if (entry.group == ZooGroup::kLean || (with_trees && entry.group == ZooGroup::kTrees))
-      names.push_back(entry.name);
+    if (entry.group == ZooGroup::kLean || (with_trees && entry.group == ZooGroup::kTrees)) names.push_back(entry.name);
   return names;
 }
 

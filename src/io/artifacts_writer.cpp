@@ -60,9 +60,8 @@ ojson row_json(const ArtifactSet& s, const ArtifactContext& c, std::size_t row, 
   j["row"] = row;
   j["id"] = id_of(c, row);
   j["text"] = c.texts.at(row);
-  j["surrogate_label"] = s.predictions_available
-                             ? ojson(c.label_names.at(c.outcome.test_decision.prediction[row]))
-                             : ojson(nullptr);
+  j["surrogate_label"] =
+      s.predictions_available ? ojson(c.label_names.at(c.outcome.test_decision.prediction[row])) : ojson(nullptr);
   j["acceptor_score"] = score;
   return j;
 }
@@ -82,9 +81,10 @@ ojson slice_json(const SliceSummary& s) {
 
 std::string previous_note(const ArtifactSet& s, const DayOutcome& o) {
   if (!s.has_previous) return "no previous refit (day 1)";
-  return fmt::format("handled rate on day {} minus the rate of day {}'s deployed policy (same gate mode and alpha; "
-                     "a refused policy handles nothing)",
-                     o.day, o.day - 1);
+  return fmt::format(
+      "handled rate on day {} minus the rate of day {}'s deployed policy (same gate mode and alpha; "
+      "a refused policy handles nothing)",
+      o.day, o.day - 1);
 }
 
 }  // namespace
@@ -141,15 +141,13 @@ ojson artifacts_to_json(const ArtifactSet& s, const ArtifactContext& c, const Ar
                   {"deferred", s.n - s.handled},
                   {"agree", s.agree},
                   {"coverage", coverage},
-                  {"teacher_agreement", s.handled ? ojson(static_cast<double>(s.agree) / static_cast<double>(s.handled))
-                                                  : ojson(nullptr)}};
+                  {"teacher_agreement",
+                   s.handled ? ojson(static_cast<double>(s.agree) / static_cast<double>(s.handled)) : ojson(nullptr)}};
 
   ojson slices;
   slices["order"] = kSliceOrder;
-  slices["length_bins"] = {{"unit", "words"},
-                           {"cut_short", s.bins.cut_short},
-                           {"cut_medium", s.bins.cut_medium},
-                           {"rule", kLengthRule}};
+  slices["length_bins"] = {
+      {"unit", "words"}, {"cut_short", s.bins.cut_short}, {"cut_medium", s.bins.cut_medium}, {"rule", kLengthRule}};
   slices["labels"] = ojson::array();
   for (const auto& sl : s.label_slices) slices["labels"].push_back(slice_json(sl));
   slices["lengths"] = ojson::array();
@@ -185,15 +183,14 @@ ojson artifacts_to_json(const ArtifactSet& s, const ArtifactContext& c, const Ar
                       {"previous_handled_rate", t.previous_rate},
                       {"current_handled_rate", t.current_rate},
                       {"delta", t.delta}});
-  j["temporal_deltas"] = {
-      {"previous_day", s.has_previous ? ojson(o.day - 1) : ojson(nullptr)},
-      {"note", previous_note(s, o)},
-      {"order", "largest drop first (delta ascending), ties by label name"},
-      {"previous_coverage",
-       s.has_previous && s.n ? ojson(static_cast<double>(s.previous_handled) / static_cast<double>(s.n)) : ojson(nullptr)},
-      {"current_coverage", coverage},
-      {"deltas", deltas}};
-
+  j["temporal_deltas"] = {{"previous_day", s.has_previous ? ojson(o.day - 1) : ojson(nullptr)},
+                          {"note", previous_note(s, o)},
+                          {"order", "largest drop first (delta ascending), ties by label name"},
+                          {"previous_coverage", s.has_previous && s.n ? ojson(static_cast<double>(s.previous_handled) /
+                                                                              static_cast<double>(s.n))
+                                                                      : ojson(nullptr)},
+                          {"current_coverage", coverage},
+                          {"deltas", deltas}};
 
   ojson groups = ojson::array();
   for (const auto& g : s.disagreements) {
@@ -205,10 +202,8 @@ ojson artifacts_to_json(const ArtifactSet& s, const ArtifactContext& c, const Ar
                     {"teacher_label", L.at(c.teacher_labels.at(e.row))},
                     {"handled", e.handled},
                     {"acceptor_score", e.score}});
-    groups.push_back({{"surrogate_label", L.at(g.predicted)},
-                      {"n_handled", g.n_handled},
-                      {"n_all", g.n_all},
-                      {"examples", ex}});
+    groups.push_back(
+        {{"surrogate_label", L.at(g.predicted)}, {"n_handled", g.n_handled}, {"n_all", g.n_all}, {"examples", ex}});
   }
   j["disagreements"] = {{"available", s.predictions_available},
                         {"scope", kDisagreementScope},
@@ -225,9 +220,10 @@ ojson artifacts_to_json(const ArtifactSet& s, const ArtifactContext& c, const Ar
   col["share"] = s.collapse ? ojson(s.collapse->share) : ojson(nullptr);
   col["teacher_share"] = s.collapse ? ojson(s.collapse->teacher_share) : ojson(nullptr);
   col["collapsed"] = s.collapse && s.collapse->collapsed;
-  col["rule"] = fmt::format("collapsed when the most predicted label takes at least {} of all test predictions and "
-                            "at least {} times the teacher's share of that label",
-                            num(opt.collapse_share), num(opt.collapse_ratio));
+  col["rule"] = fmt::format(
+      "collapsed when the most predicted label takes at least {} of all test predictions and "
+      "at least {} times the teacher's share of that label",
+      num(opt.collapse_share), num(opt.collapse_ratio));
   col["diagnosis"] = collapse_diagnosis(s, c);
   j["collapse"] = col;
   return j;
@@ -247,8 +243,9 @@ std::string artifacts_markdown(const ArtifactSet& s, const ArtifactContext& c, c
   if (o.deployed)
     md << family_name(o.family) << " deployed (surrogate `" << md_cell(o.surrogate) << "`"
        << (o.family == Family::kL2D ? fmt::format(", acceptor threshold {}", ta3(o.threshold)) : std::string())
-       << "): it handles " << s.handled << " of " << s.n << " test inputs (" << pct(s.n ? double(s.handled) / double(s.n) : 0.0)
-       << ")" << (s.handled ? fmt::format(", teacher agreement {} on them", ta3(double(s.agree) / double(s.handled))) : "")
+       << "): it handles " << s.handled << " of " << s.n << " test inputs ("
+       << pct(s.n ? double(s.handled) / double(s.n) : 0.0) << ")"
+       << (s.handled ? fmt::format(", teacher agreement {} on them", ta3(double(s.agree) / double(s.handled))) : "")
        << ".";
   else
     md << "Nothing deployed: all " << s.n << " test inputs go to the teacher (" << md_cell(o.gate_note) << ").";
@@ -318,9 +315,9 @@ std::string artifacts_markdown(const ArtifactSet& s, const ArtifactContext& c, c
       for (const auto& p : s.pairs)
         if (p.label == l) {
           ++rows;
-          md << "| " << lab(L[l]) << " | " << preview(c.texts.at(p.handled_row)) << " | " << ta3(p.handled_score) << " | "
-             << preview(c.texts.at(p.deferred_row)) << " | " << ta3(p.deferred_score) << " | " << ta3(p.distance)
-             << " |\n";
+          md << "| " << lab(L[l]) << " | " << preview(c.texts.at(p.handled_row)) << " | " << ta3(p.handled_score)
+             << " | " << preview(c.texts.at(p.deferred_row)) << " | " << ta3(p.deferred_score) << " | "
+             << ta3(p.distance) << " |\n";
         }
     if (rows == 0) md << "| — | none of these labels has a pair (see the JSON) | | | | |\n";
     md << "\n";
@@ -337,9 +334,9 @@ std::string artifacts_markdown(const ArtifactSet& s, const ArtifactContext& c, c
       if (t.delta < 0) ++down;
     }
     md << "Against day " << o.day - 1 << "'s deployed policy (same gate and alpha), test coverage went from "
-       << pct(s.n ? double(s.previous_handled) / double(s.n) : 0.0) << " to " << pct(s.n ? double(s.handled) / double(s.n) : 0.0)
-       << "; the handled rate rose for " << up << " labels, fell for " << down << ", and did not change for "
-       << s.deltas.size() - up - down << ".";
+       << pct(s.n ? double(s.previous_handled) / double(s.n) : 0.0) << " to "
+       << pct(s.n ? double(s.handled) / double(s.n) : 0.0) << "; the handled rate rose for " << up
+       << " labels, fell for " << down << ", and did not change for " << s.deltas.size() - up - down << ".";
     std::vector<const TemporalDelta*> rows;
     const std::size_t half = kMarkdownRows / 2;
     for (std::size_t i = 0; i < s.deltas.size() && rows.size() < half; ++i)
@@ -365,8 +362,9 @@ std::string artifacts_markdown(const ArtifactSet& s, const ArtifactContext& c, c
     md << "The surrogate disagrees with the teacher on " << s.disagree_handled << " of the " << s.handled
        << " inputs it handles (the errors users see) and on " << s.disagree_all << " of all " << s.n
        << " test inputs. Grouped by the surrogate's answer, most handled errors first"
-       << (s.disagreements.size() > kMarkdownRows ? fmt::format(" (top {} of {})", kMarkdownRows, s.disagreements.size())
-                                                  : std::string())
+       << (s.disagreements.size() > kMarkdownRows
+               ? fmt::format(" (top {} of {})", kMarkdownRows, s.disagreements.size())
+               : std::string())
        << "; examples prefer handled inputs, most confident first:\n\n";
     if (!s.disagreements.empty()) {
       md << "| surrogate says | handled errors | all disagreements | examples (teacher label, acceptor score) |\n"
@@ -407,32 +405,36 @@ ArtifactOutputs artifact_outputs(const ExperimentResults& r, ResultFiles& files)
     const ArtifactSet& s = art.set;
     const TestView& t = *run.test;
     const std::string token = run_token(r.info, run);
-    const ArtifactContext ctx{r.info.name, run.encoder, run.teacher, run.seed_index, run.seed, run.pool_size, o,
-                              t.teacher,   t.label_names, t.texts, t.ids};
-      const std::string stem = artifact_stem(token, gate_mode_name(o.mode), o.day, o.alpha);
-      if (!stems.insert(stem).second)
-        throw ConfigError(fmt::format(
-            "artifacts: two artifact sets map to the file name '{}.json' (encoder or teacher names that differ "
-            "only in characters outside [A-Za-z0-9.-]); rename one",
-            stem));
-      const std::string file = stem + ".json";
-      files["artifacts/" + file] = artifacts_to_json(s, ctx).dump(2) + "\n";
-      index["files"].push_back({{"file", file},
-                                {"encoder", run.encoder},
-                                {"teacher", run.teacher},
-                                {"pool_size", run.pool_size},
-                                {"gate_mode", gate_mode_name(o.mode)},
-                                {"day", o.day},
-                                {"alpha", o.alpha},
-                                {"deployed", o.deployed},
-                                {"family", family_name(o.family)},
-                                {"coverage", s.n ? static_cast<double>(s.handled) / static_cast<double>(s.n) : 0.0}});
-      if (o.day != last_day || o.alpha != shown_alpha) continue;
-      LabelRatePlot lr{token, gate_mode_name(o.mode), o.day, o.alpha,
-                       s.n ? static_cast<double>(s.handled) / static_cast<double>(s.n) : 0.0, {}};
-      for (const auto& sl : s.label_slices) lr.rates.emplace_back(sl.name, sl.handled_rate);
-      rates.push_back(std::move(lr));
-      if (o.mode == primary_mode) sections << artifacts_markdown(s, ctx, "artifacts/" + file);
+    const ArtifactContext ctx{r.info.name, run.encoder, run.teacher,   run.seed_index, run.seed, run.pool_size,
+                              o,           t.teacher,   t.label_names, t.texts,        t.ids};
+    const std::string stem = artifact_stem(token, gate_mode_name(o.mode), o.day, o.alpha);
+    if (!stems.insert(stem).second)
+      throw ConfigError(fmt::format(
+          "artifacts: two artifact sets map to the file name '{}.json' (encoder or teacher names that differ "
+          "only in characters outside [A-Za-z0-9.-]); rename one",
+          stem));
+    const std::string file = stem + ".json";
+    files["artifacts/" + file] = artifacts_to_json(s, ctx).dump(2) + "\n";
+    index["files"].push_back({{"file", file},
+                              {"encoder", run.encoder},
+                              {"teacher", run.teacher},
+                              {"pool_size", run.pool_size},
+                              {"gate_mode", gate_mode_name(o.mode)},
+                              {"day", o.day},
+                              {"alpha", o.alpha},
+                              {"deployed", o.deployed},
+                              {"family", family_name(o.family)},
+                              {"coverage", s.n ? static_cast<double>(s.handled) / static_cast<double>(s.n) : 0.0}});
+    if (o.day != last_day || o.alpha != shown_alpha) continue;
+    LabelRatePlot lr{token,
+                     gate_mode_name(o.mode),
+                     o.day,
+                     o.alpha,
+                     s.n ? static_cast<double>(s.handled) / static_cast<double>(s.n) : 0.0,
+                     {}};
+    for (const auto& sl : s.label_slices) lr.rates.emplace_back(sl.name, sl.handled_rate);
+    rates.push_back(std::move(lr));
+    if (o.mode == primary_mode) sections << artifacts_markdown(s, ctx, "artifacts/" + file);
   }
   files["artifacts/index.json"] = index.dump(2) + "\n";
 

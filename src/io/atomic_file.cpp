@@ -22,8 +22,8 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
   {
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
     if (!f) throw std::runtime_error(fmt::format("cannot write '{}'", tmp.string()));
-    const bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size() &&
-                    std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+    const bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size() && std::fflush(f) == 0 &&
+                    ::fsync(::fileno(f)) == 0;
     std::fclose(f);
     if (!ok) {
       fs::remove(tmp);

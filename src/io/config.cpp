@@ -140,7 +140,8 @@ class Loader {
       }
       if (k.unique && s.array_of_tables) check_distinct_entries(k, n, label, index, v);
       if (k.check && n && !k.check(v))
-        fail(n, label, k.name, fmt::format("got {}; expected {}, {}", shown_value(*n), config_schema::expected(k), k.check_doc));
+        fail(n, label, k.name,
+             fmt::format("got {}; expected {}, {}", shown_value(*n), config_schema::expected(k), k.check_doc));
       k.set(cfg, index, std::move(v));
     }
     // Child sections ([protocol.split]) are known keys of their parent.
@@ -209,7 +210,8 @@ class Loader {
     const auto* i = el.as_integer();
     if (!i) {
       if (el.is_floating_point())
-        fail(&el, label, k.name, fmt::format("got {}, not an integer; expected {}", shown(el), config_schema::expected(k)));
+        fail(&el, label, k.name,
+             fmt::format("got {}, not an integer; expected {}", shown(el), config_schema::expected(k)));
       bad(k, n, label);
     }
     const std::int64_t v = i->get();
@@ -228,8 +230,9 @@ class Loader {
     if (!k.choices.empty() && std::find(k.choices.begin(), k.choices.end(), v) == k.choices.end())
       fail(&el, label, k.name,
            fmt::format("got {}; expected {}", shown(el),
-                       k.type == Type::kStrings ? "each entry one of " + fmt::format("\"{}\"", fmt::join(k.choices, "\", \""))
-                                                : config_schema::expected(k)));
+                       k.type == Type::kStrings
+                           ? "each entry one of " + fmt::format("\"{}\"", fmt::join(k.choices, "\", \""))
+                           : config_schema::expected(k)));
     return v;
   }
 
@@ -238,7 +241,8 @@ class Loader {
   std::vector<T> list(const Key& k, const toml::node& n, const std::string& label, Read&& read_one) const {
     const toml::array* a = n.as_array();
     if (!a) bad(k, n, label);
-    if (k.non_empty && a->empty()) fail(&n, label, k.name, "got an empty array; expected " + config_schema::expected(k));
+    if (k.non_empty && a->empty())
+      fail(&n, label, k.name, "got an empty array; expected " + config_schema::expected(k));
     std::vector<T> out;
     for (const auto& el : *a) {
       T v = read_one(el);
@@ -441,8 +445,8 @@ ExperimentConfig parse_config_text(std::string_view toml_text, const fs::path& f
   std::error_code ec;
   const fs::path abs = fs::absolute(file, ec);
   if (ec || file.empty())
-    throw ConfigError(fmt::format("config file name '{}' cannot be resolved: {}", file.string(),
-                                  ec ? ec.message() : "empty name"));
+    throw ConfigError(
+        fmt::format("config file name '{}' cannot be resolved: {}", file.string(), ec ? ec.message() : "empty name"));
   toml::table root;
   try {
     root = toml::parse(toml_text, file.string());
@@ -463,8 +467,7 @@ ExperimentConfig load_config(const fs::path& toml_file, FileChecks checks) {
   std::ifstream in(toml_file, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
-  if (!in && !in.eof())
-    throw ConfigError(fmt::format("config file '{}' cannot be read", toml_file.string()));
+  if (!in && !in.eof()) throw ConfigError(fmt::format("config file '{}' cannot be read", toml_file.string()));
   return parse_config_text(text.str(), toml_file, checks);
 }
 

@@ -43,13 +43,13 @@ struct TeacherSpec {
 };
 
 struct ExperimentConfig {
-  std::filesystem::path config_file;   ///< the TOML this came from
-  std::filesystem::path base_dir;      ///< its directory: relative paths resolve against it
-  std::string name;                    ///< [experiment] name
+  std::filesystem::path config_file;  ///< the TOML this came from
+  std::filesystem::path base_dir;     ///< its directory: relative paths resolve against it
+  std::string name;                   ///< [experiment] name
   std::string description;
-  std::filesystem::path output_dir;    ///< results/<name> by default
+  std::filesystem::path output_dir;  ///< results/<name> by default
   std::uint64_t seed = 0;
-  std::size_t n_seeds = 1;             ///< independent replays (seed, seed+1, ... derived)
+  std::size_t n_seeds = 1;               ///< independent replays (seed, seed+1, ... derived)
   std::string paper_reference = "none";  ///< which paper table to print beside ours: banking77|clinc150|mnli|none
 
   std::filesystem::path train_table, test_table, labels_file;
@@ -58,7 +58,7 @@ struct ExperimentConfig {
   std::string trace_format = "csv";
   std::vector<EncoderSpec> encoders;
   std::vector<TeacherSpec> teachers;
-  bool zoo_trees = false;              ///< [zoo] trees: add dt/rf/et to the default zoo
+  bool zoo_trees = false;  ///< [zoo] trees: add dt/rf/et to the default zoo
   /// Trace-pool sizes to replay (a seeded subsample stratified by teacher
   /// label, e.g. MNLI's 2,000 / 5,000 / 10,000); empty = the whole pool.
   std::vector<std::size_t> pool_sizes;
@@ -75,8 +75,7 @@ enum class FileChecks {
 
 /// Reads and validates a TOML file: reads the text and calls parse_config_text.
 /// Throws ConfigError (also for a missing or unreadable file).
-ExperimentConfig load_config(const std::filesystem::path& toml_file,
-                             FileChecks checks = FileChecks::kRequireExisting);
+ExperimentConfig load_config(const std::filesystem::path& toml_file, FileChecks checks = FileChecks::kRequireExisting);
 
 /// Parses and validates TOML text held in memory. `file` names it in errors
 /// and anchors relative paths (they resolve against file's parent folder); it

@@ -45,7 +45,8 @@ using Value = std::variant<std::monostate, bool, std::int64_t, double, std::stri
 /// When config_to_toml writes a key.
 enum class Dump {
   kAlways,
-  kUnlessDefault,  ///< keys added after results were committed: written only when set, so older manifests stay byte-identical
+  kUnlessDefault,  ///< keys added after results were committed: written only when set, so older manifests stay
+                   ///< byte-identical
   kNever,          ///< folded into another key (zoo.trees is resolved into zoo.candidates)
 };
 
@@ -57,8 +58,8 @@ struct Key {
   Value def{};
   /// A default that depends on keys read before this one (table order).
   Value (*compute_default)(const ExperimentConfig&) = nullptr;
-  std::string default_doc{};  ///< how docs/config.md shows the default when the value alone does not say it
-  double lo = 0.0, hi = 0.0;  ///< kInteger / kNumber (each element for lists): allowed range, inclusive
+  std::string default_doc{};           ///< how docs/config.md shows the default when the value alone does not say it
+  double lo = 0.0, hi = 0.0;           ///< kInteger / kNumber (each element for lists): allowed range, inclusive
   std::vector<std::string> choices{};  ///< kString / kStrings: allowed values (empty = any)
   bool unique = false;                 ///< lists: an entry may appear once only
   bool non_empty = false;              ///< lists and strings: must not be empty
@@ -76,7 +77,7 @@ struct Key {
 };
 
 struct SectionInfo {
-  std::string name;            ///< "experiment", "protocol.split", "encoders"
+  std::string name;              ///< "experiment", "protocol.split", "encoders"
   bool array_of_tables = false;  ///< [[encoders]]: one table per entry, at least one entry
   std::string doc;
   std::vector<std::string> rules{};  ///< cross-key rules checked in config.cpp, for the reference

@@ -43,13 +43,12 @@ bool verify_embedding_manifest(const std::filesystem::path& npy, const std::file
   try {
     j = nlohmann::json::parse(read_file(manifest));
   } catch (const nlohmann::json::exception& e) {
-    throw DataError(fmt::format("embedding manifest '{}' (sidecar of '{}') is not valid JSON: {}", m, npy.string(),
-                                e.what()));
+    throw DataError(
+        fmt::format("embedding manifest '{}' (sidecar of '{}') is not valid JSON: {}", m, npy.string(), e.what()));
   } catch (const std::runtime_error&) {
     throw DataError(fmt::format("cannot read embedding manifest '{}'", m));
   }
-  if (!j.is_object() || !j.contains("format") || !j["format"].is_string() ||
-      j["format"].get<std::string>() != kFormat)
+  if (!j.is_object() || !j.contains("format") || !j["format"].is_string() || j["format"].get<std::string>() != kFormat)
     return false;  // someone else's sidecar: nothing we can check
 
   const std::string file = npy.filename().string();
@@ -61,12 +60,13 @@ bool verify_embedding_manifest(const std::filesystem::path& npy, const std::file
       split = &*it;
   }
   if (!split)
-    throw DataError(fmt::format("embedding manifest '{}' does not list '{}' as its \"train\" or \"test\" \"npy\"",
-                                m, npy.string()));
+    throw DataError(fmt::format("embedding manifest '{}' does not list '{}' as its \"train\" or \"test\" \"npy\"", m,
+                                npy.string()));
   auto field = [&](const char* key) {
     auto it = split->find(key);
     if (it == split->end() || !it->is_string())
-      throw DataError(fmt::format("embedding manifest '{}': the entry for '{}' has no string key \"{}\"", m, file, key));
+      throw DataError(
+          fmt::format("embedding manifest '{}': the entry for '{}' has no string key \"{}\"", m, file, key));
     return it->get<std::string>();
   };
   const std::string npy_expected = field("npy_sha256"), csv_expected = field("csv_sha256"), csv_recorded = field("csv");

@@ -19,14 +19,28 @@ std::string md_cell(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '|': out += "\\|"; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "<br>"; break;
-      case '\r': break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '`': out += "\\`"; break;
-      default: out += c;
+      case '|':
+        out += "\\|";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "<br>";
+        break;
+      case '\r':
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '`':
+        out += "\\`";
+        break;
+      default:
+        out += c;
     }
   }
   return out;

@@ -21,13 +21,10 @@ namespace {
 constexpr char kMagic[8] = {'T', 'G', 'L', 'O', 'V', 'E', '0', '1'};
 
 std::uint32_t read_u32_le(const unsigned char* p) {
-  return std::uint32_t(p[0]) | (std::uint32_t(p[1]) << 8) | (std::uint32_t(p[2]) << 16) |
-         (std::uint32_t(p[3]) << 24);
+  return std::uint32_t(p[0]) | (std::uint32_t(p[1]) << 8) | (std::uint32_t(p[2]) << 16) | (std::uint32_t(p[3]) << 24);
 }
 
-float read_f32_le(const unsigned char* p) {
-  return std::bit_cast<float>(read_u32_le(p));
-}
+float read_f32_le(const unsigned char* p) { return std::bit_cast<float>(read_u32_le(p)); }
 
 /// A read-only stream buffer over bytes in memory.
 class ViewBuf : public std::streambuf {
@@ -56,8 +53,8 @@ GloveStore parse_stream(std::istream& in, std::uint64_t file_size, const std::st
   const std::uint64_t vec_bytes = V * d * 4;
   // Every word takes at least 2 bytes (a character and '\n').
   if (payload - vec_bytes < 2 * V)
-    throw DataError(fmt::format("'{}': {} bytes after the vectors cannot hold {} words", where,
-                                payload - vec_bytes, V));
+    throw DataError(
+        fmt::format("'{}': {} bytes after the vectors cannot hold {} words", where, payload - vec_bytes, V));
 
   GloveStore store;
   store.vectors.set_size(V, d);
@@ -72,8 +69,8 @@ GloveStore parse_stream(std::istream& in, std::uint64_t file_size, const std::st
       for (std::uint64_t j = 0; j < d; ++j) {
         const float x = read_f32_le(buf.data() + 4 * (r * d + j));
         if (!std::isfinite(x))
-          throw DataError(fmt::format("'{}': non-finite value in the vector of word {} (rank {}, dimension {})",
-                                      where, r0 + r, r0 + r, j));
+          throw DataError(fmt::format("'{}': non-finite value in the vector of word {} (rank {}, dimension {})", where,
+                                      r0 + r, r0 + r, j));
         store.vectors(r0 + r, j) = x;
       }
     }
@@ -84,15 +81,15 @@ GloveStore parse_stream(std::istream& in, std::uint64_t file_size, const std::st
     throw DataError(fmt::format("'{}': read failed in the word list", where));
   Utf8Error bad;
   if (!valid_utf8(tail, &bad))
-    throw DataError(fmt::format("'{}': word list (from byte offset {}) is not UTF-8: word at rank {}, byte offset {}: {}",
-                                where, 16 + vec_bytes, bad.line - 1, 16 + vec_bytes + bad.offset, bad.what));
+    throw DataError(
+        fmt::format("'{}': word list (from byte offset {}) is not UTF-8: word at rank {}, byte offset {}: {}", where,
+                    16 + vec_bytes, bad.line - 1, 16 + vec_bytes + bad.offset, bad.what));
   store.words.reserve(V);
   store.index.reserve(V);
   std::size_t start = 0;
   while (start < tail.size()) {
     const std::size_t nl = tail.find('\n', start);
-    if (nl == std::string::npos)
-      throw DataError(fmt::format("'{}': the last word has no terminating newline", where));
+    if (nl == std::string::npos) throw DataError(fmt::format("'{}': the last word has no terminating newline", where));
     std::string w = tail.substr(start, nl - start);
     if (w.empty()) throw DataError(fmt::format("'{}': empty word at rank {}", where, store.words.size()));
     if (store.words.size() == V)

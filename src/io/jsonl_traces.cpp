@@ -43,14 +43,20 @@ class LineReader {
   /// booleans as True/False (Python's str(), as the reference converts them).
   std::string scalar(const json& v, std::string_view key) const {
     switch (v.type()) {
-      case json::value_t::string: return v.get<std::string>();
-      case json::value_t::number_integer: return std::to_string(v.get<std::int64_t>());
-      case json::value_t::number_unsigned: return std::to_string(v.get<std::uint64_t>());
-      case json::value_t::boolean: return v.get<bool>() ? "True" : "False";
+      case json::value_t::string:
+        return v.get<std::string>();
+      case json::value_t::number_integer:
+        return std::to_string(v.get<std::int64_t>());
+      case json::value_t::number_unsigned:
+        return std::to_string(v.get<std::uint64_t>());
+      case json::value_t::boolean:
+        return v.get<bool>() ? "True" : "False";
       case json::value_t::number_float:
         fail(fmt::format("key '{}' is a floating-point number; write it as a string", key));
-      case json::value_t::null: fail(fmt::format("key '{}' is null; expected a string", key));
-      default: fail(fmt::format("key '{}' is a JSON {}; expected a string", key, v.type_name()));
+      case json::value_t::null:
+        fail(fmt::format("key '{}' is null; expected a string", key));
+      default:
+        fail(fmt::format("key '{}' is a JSON {}; expected a string", key, v.type_name()));
     }
   }
 
@@ -118,8 +124,7 @@ TraceTable parse_trace_table_jsonl(std::string_view bytes, const std::filesystem
     if (id.empty()) r.fail("empty id (key 'id')");
 
     auto gt_it = row.find("ground_truth");
-    if (gt_it == row.end())
-      r.fail("no 'ground_truth' key (tracer-bench scores routing against the ground truth)");
+    if (gt_it == row.end()) r.fail("no 'ground_truth' key (tracer-bench scores routing against the ground truth)");
     std::string truth = r.scalar(*gt_it, "ground_truth");
     if (truth.empty()) r.fail("empty ground-truth label (key 'ground_truth')");
 

@@ -76,8 +76,8 @@ class HeaderParser {
       skip_ws();
       if (key == "descr") {
         if (peek() != '\'' && peek() != '"')
-          fail("'descr' is not a simple dtype string (structured dtypes are not supported; " +
-               std::string(kAccepted) + ")");
+          fail("'descr' is not a simple dtype string (structured dtypes are not supported; " + std::string(kAccepted) +
+               ")");
         h.descr = parse_string();
         have_descr = true;
       } else if (key == "fortran_order") {
@@ -105,8 +105,7 @@ class HeaderParser {
 
  private:
   [[noreturn]] void fail(const std::string& what) const {
-    throw DataError(fmt::format("'{}': malformed .npy header at offset {}: {} (header: {})", file_,
-                                         pos_, what, s_));
+    throw DataError(fmt::format("'{}': malformed .npy header at offset {}: {} (header: {})", file_, pos_, what, s_));
   }
   char peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
   void skip_ws() {
@@ -128,8 +127,14 @@ class HeaderParser {
     return out;
   }
   bool parse_bool() {
-    if (s_.substr(pos_, 4) == "True") { pos_ += 4; return true; }
-    if (s_.substr(pos_, 5) == "False") { pos_ += 5; return false; }
+    if (s_.substr(pos_, 4) == "True") {
+      pos_ += 4;
+      return true;
+    }
+    if (s_.substr(pos_, 5) == "False") {
+      pos_ += 5;
+      return false;
+    }
     fail("expected True or False for 'fortran_order'");
   }
   std::vector<std::uint64_t> parse_tuple() {
@@ -137,7 +142,10 @@ class HeaderParser {
     std::vector<std::uint64_t> dims;
     for (;;) {
       skip_ws();
-      if (peek() == ')') { ++pos_; return dims; }
+      if (peek() == ')') {
+        ++pos_;
+        return dims;
+      }
       if (!std::isdigit(static_cast<unsigned char>(peek()))) fail("expected a non-negative integer in 'shape'");
       std::uint64_t v = 0;
       while (std::isdigit(static_cast<unsigned char>(peek()))) {
@@ -148,8 +156,10 @@ class HeaderParser {
       }
       dims.push_back(v);
       skip_ws();
-      if (peek() == ',') ++pos_;
-      else if (peek() != ')') fail("expected ',' or ')' in 'shape'");
+      if (peek() == ',')
+        ++pos_;
+      else if (peek() != ')')
+        fail("expected ',' or ')' in 'shape'");
     }
   }
 
@@ -164,8 +174,8 @@ std::size_t item_size(const std::string& descr, std::string_view file) {
   if (descr == "<f4") return 4;
   if (descr == "<f8") return 8;
   if (descr.size() >= 2 && descr[0] == '>')
-    throw DataError(fmt::format("'{}': dtype '{}' is big-endian; {} (convert with arr.astype('<f4'))",
-                                         file, descr, kAccepted));
+    throw DataError(
+        fmt::format("'{}': dtype '{}' is big-endian; {} (convert with arr.astype('<f4'))", file, descr, kAccepted));
   throw DataError(fmt::format("'{}': dtype '{}' is not supported; {}", file, descr, kAccepted));
 }
 
@@ -192,11 +202,11 @@ std::string npy_bytes(const arma::mat& X, std::string_view name) {
     for (arma::uword r = 0; r < X.n_rows; ++r)
       for (arma::uword c = 0; c < X.n_cols; ++c)
         if (!std::isfinite(X(r, c)) || std::abs(X(r, c)) > std::numeric_limits<float>::max())
-          throw DataError(fmt::format("'{}': cannot write value {} at row {}, column {} as float32", name,
-                                               X(r, c), r, c));
+          throw DataError(
+              fmt::format("'{}': cannot write value {} at row {}, column {} as float32", name, X(r, c), r, c));
   }
-  std::string header = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}",
-                                    X.n_rows, X.n_cols);
+  std::string header =
+      fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", X.n_rows, X.n_cols);
   // Magic (6) + version (2) + length (2) + header + '\n' is a multiple of 64,
   // so the data is aligned (numpy's own padding rule).
   const std::size_t unpadded = kMagic.size() + 2 + 2 + header.size() + 1;
@@ -241,33 +251,30 @@ arma::mat read_npy(const std::filesystem::path& path) {
 
 arma::mat parse_npy(std::string_view bytes, std::string_view file) {
   if (bytes.substr(0, kMagic.size()) != kMagic)
-    throw DataError(fmt::format("'{}': not a .npy file (bad magic: the file must start with \\x93NUMPY)",
-                                         file));
+    throw DataError(fmt::format("'{}': not a .npy file (bad magic: the file must start with \\x93NUMPY)", file));
   if (bytes.size() < kMagic.size() + 2)
-    throw DataError(fmt::format("'{}': truncated .npy header: the file ends after {} bytes", file,
-                                         bytes.size()));
+    throw DataError(fmt::format("'{}': truncated .npy header: the file ends after {} bytes", file, bytes.size()));
   const int major = static_cast<unsigned char>(bytes[6]);
   const int minor = static_cast<unsigned char>(bytes[7]);
   if (!((major == 1 || major == 2 || major == 3) && minor == 0))
-    throw DataError(fmt::format(
-        "'{}': unsupported .npy format version {}.{} (supported: 1.0, 2.0, 3.0)", file, major, minor));
+    throw DataError(
+        fmt::format("'{}': unsupported .npy format version {}.{} (supported: 1.0, 2.0, 3.0)", file, major, minor));
   const std::size_t len_bytes = major == 1 ? 2 : 4;
   const std::size_t preamble = kMagic.size() + 2 + len_bytes;
   if (bytes.size() < preamble)
-    throw DataError(fmt::format("'{}': truncated .npy header: the file ends after {} bytes", file,
-                                         bytes.size()));
-  const std::size_t header_len = major == 1 ? load_le<std::uint16_t>(bytes.data() + 8)
-                                            : load_le<std::uint32_t>(bytes.data() + 8);
+    throw DataError(fmt::format("'{}': truncated .npy header: the file ends after {} bytes", file, bytes.size()));
+  const std::size_t header_len =
+      major == 1 ? load_le<std::uint16_t>(bytes.data() + 8) : load_le<std::uint32_t>(bytes.data() + 8);
   if (bytes.size() - preamble < header_len)
-    throw DataError(fmt::format("'{}': truncated .npy header: it declares {} bytes, the file has {}",
-                                         file, header_len, bytes.size() - preamble));
+    throw DataError(fmt::format("'{}': truncated .npy header: it declares {} bytes, the file has {}", file, header_len,
+                                bytes.size() - preamble));
   const std::string_view header_text = bytes.substr(preamble, header_len);
   const auto h = HeaderParser(header_text, file).parse();
 
   const std::size_t item = item_size(h.descr, file);
   if (h.shape.size() != 2)
-    throw DataError(fmt::format("'{}': array is {}-D with shape {}; expected a 2-D (rows, columns) array",
-                                         file, h.shape.size(), shape_string(h.shape)));
+    throw DataError(fmt::format("'{}': array is {}-D with shape {}; expected a 2-D (rows, columns) array", file,
+                                h.shape.size(), shape_string(h.shape)));
   const std::uint64_t rows = h.shape[0], cols = h.shape[1];
 
   const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() / item;
@@ -277,13 +284,12 @@ arma::mat parse_npy(std::string_view bytes, std::string_view file) {
   const std::size_t offset = preamble + header_len;
   const std::uint64_t available = bytes.size() - offset;
   if (available < expected)
-    throw DataError(fmt::format(
-        "'{}': truncated data: expected {} bytes of data for shape {} '{}', file has {}", file, expected,
-        shape_string(h.shape), h.descr, available));
+    throw DataError(fmt::format("'{}': truncated data: expected {} bytes of data for shape {} '{}', file has {}", file,
+                                expected, shape_string(h.shape), h.descr, available));
   if (available > expected)
-    throw DataError(fmt::format(
-        "'{}': {} bytes of data after the header, but shape {} '{}' needs {} ({} trailing bytes)", file,
-        available, shape_string(h.shape), h.descr, expected, available - expected));
+    throw DataError(
+        fmt::format("'{}': {} bytes of data after the header, but shape {} '{}' needs {} ({} trailing bytes)", file,
+                    available, shape_string(h.shape), h.descr, expected, available - expected));
 
   // An empty array is returned as such: Armadillo's in-place transpose of an
   // empty non-square matrix binds a reference to a null pointer (UB; found by
@@ -299,11 +305,9 @@ arma::mat parse_npy(std::string_view bytes, std::string_view file) {
   if (item == 2) {
     for (std::size_t i = 0; i < count; ++i) out[i] = half_to_double(load_le<std::uint16_t>(p + 2 * i));
   } else if (item == 4) {
-    for (std::size_t i = 0; i < count; ++i)
-      out[i] = std::bit_cast<float>(load_le<std::uint32_t>(p + 4 * i));
+    for (std::size_t i = 0; i < count; ++i) out[i] = std::bit_cast<float>(load_le<std::uint32_t>(p + 4 * i));
   } else {
-    for (std::size_t i = 0; i < count; ++i)
-      out[i] = std::bit_cast<double>(load_le<std::uint64_t>(p + 8 * i));
+    for (std::size_t i = 0; i < count; ++i) out[i] = std::bit_cast<double>(load_le<std::uint64_t>(p + 8 * i));
   }
   if (!h.fortran_order) arma::inplace_trans(M);
 
@@ -317,14 +321,14 @@ arma::mat parse_npy(std::string_view bytes, std::string_view file) {
     for (arma::uword r = 0; r < M.n_rows; ++r)
       for (arma::uword c = 0; c < M.n_cols; ++c) {
         if (!std::isfinite(M(r, c)))
-          throw DataError(fmt::format(
-              "'{}': non-finite value {} at row {}, column {} (0-based); embeddings must be finite", file,
-              M(r, c), r, c));
+          throw DataError(
+              fmt::format("'{}': non-finite value {} at row {}, column {} (0-based); embeddings must be finite", file,
+                          M(r, c), r, c));
         if (std::abs(M(r, c)) > kFloatMax)
-          throw DataError(fmt::format(
-              "'{}': value {} at row {}, column {} (0-based) is outside the float32 range (|x| <= {}); "
-              "embeddings are used as float32",
-              file, M(r, c), r, c, kFloatMax));
+          throw DataError(
+              fmt::format("'{}': value {} at row {}, column {} (0-based) is outside the float32 range (|x| <= {}); "
+                          "embeddings are used as float32",
+                          file, M(r, c), r, c, kFloatMax));
       }
   }
   return M;
@@ -333,8 +337,7 @@ arma::mat parse_npy(std::string_view bytes, std::string_view file) {
 void check_rows(const arma::mat& m, std::size_t expected_rows, const std::filesystem::path& path,
                 std::string_view what) {
   if (m.n_rows != expected_rows)
-    throw DataError(
-        fmt::format("'{}' has {} rows but {} has {}", path.string(), m.n_rows, what, expected_rows));
+    throw DataError(fmt::format("'{}' has {} rows but {} has {}", path.string(), m.n_rows, what, expected_rows));
 }
 
 }  // namespace tracer

@@ -25,9 +25,12 @@ namespace {
 std::string gp_str(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "''";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out += c;
+    if (c == '\'')
+      out += "''";
+    else if (c == '\n' || c == '\r')
+      out += ' ';
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -88,8 +91,7 @@ Plot alpha_plot(const ExperimentResults& r, const RunResult& run, GateMode mode)
   const std::string d = gp_str(pl.stem + ".dat");
   std::ostringstream b;
   b << "set multiplot layout 2,1 title "
-    << gp_str(fmt::format("{}: day {} of the replay, test split", run_title(run, mode), p.days))
-    << "\n"
+    << gp_str(fmt::format("{}: day {} of the replay, test split", run_title(run, mode), p.days)) << "\n"
     << "set lmargin 12\n"  // the same left margin in both panels keeps their alpha axes aligned
     << fmt::format("set xrange [{}:{}]\n", dnum(x0), dnum(x1)) << xtics_for(alphas)
     << "set xlabel 'alpha (target teacher agreement)'\n"
@@ -99,7 +101,8 @@ Plot alpha_plot(const ExperimentResults& r, const RunResult& run, GateMode mode)
     << "plot " << d << " using 1:2 with linespoints lw 2 pt 7 ps 1.2 lc rgb '#1f77b4' title 'TRACER', \\\n"
     << "     " << d << " using 1:2:6 with labels offset 0,-1.3 tc rgb '#1f77b4' notitle, \\\n"
     << "     " << d
-    << " using 1:4 with linespoints lw 2 dt 2 pt 5 ps 1.1 lc rgb '#d62728' title 'baseline (max-probability threshold)'\n"
+    << " using 1:4 with linespoints lw 2 dt 2 pt 5 ps 1.1 lc rgb '#d62728' title 'baseline (max-probability "
+       "threshold)'\n"
     << "set ylabel 'teacher agreement on handled inputs'\n"
     << fmt::format("set yrange [{}:1.0]\n", dnum(y0)) << "set key bottom right box opaque\n"
     << "plot " << d << " using 1:3 with linespoints lw 2 pt 7 ps 1.2 lc rgb '#1f77b4' title 'TRACER', \\\n"
@@ -132,8 +135,7 @@ Plot flywheel_plot(const ExperimentResults& r, const RunResult& run, GateMode mo
   pl.dat = dat.str();
   const std::string d = gp_str(pl.stem + ".dat");
   std::ostringstream b;
-  b << "set title "
-    << gp_str(fmt::format("Flywheel: {}, test coverage after each day's refit", run_title(run, mode)))
+  b << "set title " << gp_str(fmt::format("Flywheel: {}, test coverage after each day's refit", run_title(run, mode)))
     << "\n"
     << fmt::format("set xrange [0.8:{}]\n", dnum(static_cast<double>(p.days) + 0.2)) << "set xtics 1\n"
     << "set xlabel 'day (cumulative traces)'\n"
@@ -162,8 +164,8 @@ Plot label_plot(const LabelRatePlot& lr, const std::string& title) {
   pl.w = std::max(900, static_cast<int>(14 * k) + 200);
   pl.h = 650;
   std::ostringstream dat;
-  dat << "# " << title << ", alpha " << num(lr.alpha) << ", day "
-      << lr.day << ": share of each teacher label's test inputs the surrogate handles, weakest first\n"
+  dat << "# " << title << ", alpha " << num(lr.alpha) << ", day " << lr.day
+      << ": share of each teacher label's test inputs the surrogate handles, weakest first\n"
       << "# rank label handled_pct\n";
   for (std::size_t i = 0; i < k; ++i)
     dat << i + 1 << " " << dat_str(lr.rates[i].first) << " " << dnum(100.0 * lr.rates[i].second) << "\n";
@@ -189,8 +191,7 @@ Plot label_plot(const LabelRatePlot& lr, const std::string& title) {
 
 }  // namespace
 
-std::string plots_markdown(const ExperimentResults& r, const std::vector<LabelRatePlot>& label_rates,
-                           PlotSink& sink) {
+std::string plots_markdown(const ExperimentResults& r, const std::vector<LabelRatePlot>& label_rates, PlotSink& sink) {
   const GnuplotStatus& g = sink.gnuplot();
   std::ostringstream md;
   md << "## Plots\n\n";
@@ -211,7 +212,8 @@ std::string plots_markdown(const ExperimentResults& r, const std::vector<LabelRa
       std::vector<Plot> plots{alpha_plot(r, run, mode), flywheel_plot(r, run, mode)};
       const std::string token = run_token(r.info, run);
       for (const auto& lr : label_rates)
-        if (lr.run_token == token && lr.mode == gate_mode_name(mode)) plots.push_back(label_plot(lr, run_title(run, mode)));
+        if (lr.run_token == token && lr.mode == gate_mode_name(mode))
+          plots.push_back(label_plot(lr, run_title(run, mode)));
       md << "### " << md_cell(run.encoder) << " / " << md_cell(run.teacher) << " / " << run.pool_size
          << " traces / gate `" << gate_mode_name(mode) << "`\n\n";
       for (const Plot& p : plots) {
@@ -276,6 +278,5 @@ std::string comparison_plot_markdown(const ExperimentResults& r, PlotSink& sink)
           "script are in `plots/comparison.dat` and `plots/comparison.gp`.\n\n";
   return md.str();
 }
-
 
 }  // namespace tracer

@@ -58,12 +58,11 @@ std::string promise_markdown(const ExperimentResults& r) {
       for (GateMode mode : p.gate.modes)
         for (const auto& s : g.rows) {
           if (s.day != p.days || s.mode != mode || s.alpha != alpha) continue;
-          md << "| " << num(alpha) << " | " << gate_mode_name(mode) << " | " << s.deployed << "/" << s.replays
-             << " | " << interval(s.coverage, true) << " | " << interval(s.test_ta, false) << " | "
-             << interval(s.gt_accuracy, true) << " | " << interval(s.cal_test_gap, false) << " | "
-             << s.violations << " | " << pct(s.violation_rate) << " (" << pct(s.violation_rate_upper) << ") | "
-             << (mode != GateMode::kPaper ? fmt::format("{:.3f}", s.p_rate_above_delta) : std::string("—"))
-             << " |\n";
+          md << "| " << num(alpha) << " | " << gate_mode_name(mode) << " | " << s.deployed << "/" << s.replays << " | "
+             << interval(s.coverage, true) << " | " << interval(s.test_ta, false) << " | "
+             << interval(s.gt_accuracy, true) << " | " << interval(s.cal_test_gap, false) << " | " << s.violations
+             << " | " << pct(s.violation_rate) << " (" << pct(s.violation_rate_upper) << ") | "
+             << (mode != GateMode::kPaper ? fmt::format("{:.3f}", s.p_rate_above_delta) : std::string("—")) << " |\n";
         }
     auto mean_coverage = [&](GateMode mode, double alpha) {
       for (const auto& s : g.rows)
@@ -71,8 +70,9 @@ std::string promise_markdown(const ExperimentResults& r) {
       return 0.0;
     };
     auto compare = [&](GateMode a, GateMode b, const std::string& what) {
-      md << "\n" << what << " (mean coverage points, " << gate_mode_name(a) << " − " << gate_mode_name(b) << ", day "
-         << p.days << "): ";
+      md << "\n"
+         << what << " (mean coverage points, " << gate_mode_name(a) << " − " << gate_mode_name(b) << ", day " << p.days
+         << "): ";
       for (std::size_t i = 0; i < p.alphas.size(); ++i)
         md << (i ? "; " : "") << "alpha " << num(p.alphas[i]) << ": "
            << fmt::format("{:+.1f}", 100 * (mean_coverage(a, p.alphas[i]) - mean_coverage(b, p.alphas[i])));
@@ -140,10 +140,9 @@ std::string report_markdown(const ExperimentResults& r) {
     md << "| " << md_cell(t.spec.name) << " | `" << md_cell(t.spec.column) << "` | " << t.train_rows << " / "
        << t.test_rows
        << (t.spec.test_fraction > 0 ? fmt::format(" (labelled rows re-split {:.0f}/{:.0f}, seeded)",
-                                                 100 * (1 - t.spec.test_fraction), 100 * t.spec.test_fraction)
+                                                  100 * (1 - t.spec.test_fraction), 100 * t.spec.test_fraction)
                                     : std::string())
-       << " | " << pct(t.train_accuracy) << " / "
-       << pct(t.test_accuracy) << " | " << oos << " |\n";
+       << " | " << pct(t.train_accuracy) << " / " << pct(t.test_accuracy) << " | " << oos << " |\n";
   }
   md << "\n";
   for (const auto& t : r.teachers)
@@ -163,11 +162,11 @@ std::string report_markdown(const ExperimentResults& r) {
     if (run.seed_index != 0) continue;
     for (GateMode mode : p.gate.modes) {
       md << "## Alpha sweep: " << md_cell(run.encoder) << " / " << md_cell(run.teacher) << " / " << run.pool_size
-         << " traces / gate `"
-         << gate_mode_name(mode) << "` (day " << last << ")\n\n";
+         << " traces / gate `" << gate_mode_name(mode) << "` (day " << last << ")\n\n";
       md << "| alpha | family | surrogate | coverage | TA (test) | GT acc | baseline coverage | baseline TA | "
             "baseline GT acc |";
-      if (!paper.empty()) md << " paper family | paper coverage | paper TA | paper GT acc | paper baseline cov | paper baseline TA |";
+      if (!paper.empty())
+        md << " paper family | paper coverage | paper TA | paper GT acc | paper baseline cov | paper baseline TA |";
       md << "\n|---|---|---|---|---|---|---|---|---|";
       if (!paper.empty()) md << "---|---|---|---|---|---|";
       md << "\n";
@@ -196,7 +195,8 @@ std::string report_markdown(const ExperimentResults& r) {
       }
       md << "\nTA = teacher agreement on the inputs the surrogate handles; GT acc = end-to-end ground-truth "
             "accuracy (surrogate on handled inputs, teacher label on deferred ones). Teacher alone: "
-         << pct(run.replay.teacher_test_accuracy) << " GT accuracy on test. \"—\" = nothing handled / not reported.\n\n";
+         << pct(run.replay.teacher_test_accuracy)
+         << " GT accuracy on test. \"—\" = nothing handled / not reported.\n\n";
 
       md << "### Flywheel: coverage / TA (test) per day\n\n| day | traces | surrogate |";
       for (double a : p.alphas) md << " alpha " << num(a) << " |";
@@ -211,9 +211,9 @@ std::string report_markdown(const ExperimentResults& r) {
           if (o.day != day || o.mode != mode) continue;
           surrogate = o.surrogate;
           traces = o.n_traces;
-          cells += " " + (o.deployed ? fmt::format("{} {} / {}", family_name(o.family), pct(o.test.coverage),
-                                                   test_ta_cell(o))
-                                     : std::string("refused (0%)")) +
+          cells += " " +
+                   (o.deployed ? fmt::format("{} {} / {}", family_name(o.family), pct(o.test.coverage), test_ta_cell(o))
+                               : std::string("refused (0%)")) +
                    " |";
         }
         md << "| " << day << " | " << traces << " | `" << surrogate << "` |" << cells << "\n";
@@ -253,8 +253,8 @@ std::string report_markdown(const ExperimentResults& r) {
 
   for (const auto& run : r.runs) {
     if (run.seed_index != 0) continue;
-    md << "## Candidates per refit: " << md_cell(run.encoder) << " / " << md_cell(run.teacher) << " / "
-       << run.pool_size << " traces\n\n";
+    md << "## Candidates per refit: " << md_cell(run.encoder) << " / " << md_cell(run.teacher) << " / " << run.pool_size
+       << " traces\n\n";
     md << "| day | candidate | val macro-F1 | val accuracy | selected |\n|---|---|---|---|---|\n";
     for (const auto& cr : run.replay.candidates) {
       md << "| " << cr.day << " | `" << cr.name << "` | ";
@@ -277,16 +277,15 @@ std::string report_markdown(const ExperimentResults& r) {
      << " test coverage.\n\n";
   for (std::size_t ri : r.primary_runs) {
     const RunResult& run = r.runs[ri];
-    md << "### " << md_cell(run.encoder) << " / " << md_cell(run.teacher) << " / " << run.pool_size
-       << " traces\n\n";
+    md << "### " << md_cell(run.encoder) << " / " << md_cell(run.teacher) << " / " << run.pool_size << " traces\n\n";
     md << "| method | gate | alpha | coverage | teacher calls/day | $/day with routing | saved/year |\n"
           "|---|---|---|---|---|---|---|\n";
     for (const CostRow& row : r.costs) {
       if (row.run != ri || (!row.baseline && row.day != last)) continue;
       const CostProjection& pr = row.projection;
-      md << "| " << (row.baseline ? "baseline | —" : "TRACER | " + gate_mode_name(row.mode)) << " | "
-         << num(row.alpha) << " | " << pct(row.coverage) << " | " << fmt::format("{:.0f}", pr.teacher_calls_per_day)
-         << " | " << usd(pr.usd_per_day_with_routing) << " | " << usd0(pr.usd_saved_per_year) << " |\n";
+      md << "| " << (row.baseline ? "baseline | —" : "TRACER | " + gate_mode_name(row.mode)) << " | " << num(row.alpha)
+         << " | " << pct(row.coverage) << " | " << fmt::format("{:.0f}", pr.teacher_calls_per_day) << " | "
+         << usd(pr.usd_per_day_with_routing) << " | " << usd0(pr.usd_saved_per_year) << " |\n";
     }
     md << "\n";
   }
@@ -296,8 +295,8 @@ std::string report_markdown(const ExperimentResults& r) {
     if (run.seed_index != 0) continue;
     for (const auto& o : run.replay.outcomes)
       md << "| " << md_cell(fmt::format("{} / {} / {}", run.encoder, run.teacher, run.pool_size)) << " | "
-         << gate_mode_name(o.mode) << " | " << o.day
-         << " | " << num(o.alpha) << " | " << md_cell(o.gate_note) << " |\n";
+         << gate_mode_name(o.mode) << " | " << o.day << " | " << num(o.alpha) << " | " << md_cell(o.gate_note)
+         << " |\n";
   }
   md << "\n";
   return md.str();

@@ -23,7 +23,6 @@ std::string sh_quote(const std::string& s) {
   return out + "'";
 }
 
-
 struct Shell {
   int status = -1;
   std::string output;
@@ -49,7 +48,6 @@ std::string first_line(const std::string& s) {
   return line;
 }
 
-
 /// Settings every plot body starts with (each body is run once per terminal).
 constexpr const char* kPrelude =
     "reset\n"
@@ -73,7 +71,6 @@ std::string script(const std::string& stem, const std::string& body, int w, int 
   return gp.str();
 }
 
-
 }  // namespace
 
 GnuplotStatus find_gnuplot() {
@@ -94,7 +91,6 @@ GnuplotStatus find_gnuplot() {
   g.version = first_line(s.output);
   return g;
 }
-
 
 PlotSink::PlotSink(ResultFiles& files, GnuplotStatus gnuplot, fs::path image_dir)
     : files_(files), gnuplot_(std::move(gnuplot)), image_dir_(std::move(image_dir)) {}

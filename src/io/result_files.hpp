@@ -33,8 +33,7 @@ class PlotSink {
 
   /// Records plots/<stem>.dat and plots/<stem>.gp (the script renders <stem>.svg
   /// and, with pngcairo, <stem>.png) and draws them when it can.
-  RenderResult render(const std::string& stem, const std::string& dat, const std::string& body, int width,
-                      int height);
+  RenderResult render(const std::string& stem, const std::string& dat, const std::string& body, int width, int height);
 
   const GnuplotStatus& gnuplot() const { return gnuplot_; }
   ResultFiles& files() { return files_; }

@@ -67,10 +67,10 @@ void write_results_folder(const fs::path& dir_in, const ExperimentResults& r, co
   if (name.empty() || name == "." || name == "..")
     throw ConfigError(fmt::format("output_dir '{}' does not name a folder", dir_in.string()));
   if (!may_replace(dir))
-    throw ConfigError(fmt::format(
-        "output_dir '{}' exists and is not a tracer-bench results folder (no manifest.json written by "
-        "tracer-bench); refusing to replace it: choose an empty or new folder",
-        dir.string()));
+    throw ConfigError(
+        fmt::format("output_dir '{}' exists and is not a tracer-bench results folder (no manifest.json written by "
+                    "tracer-bench); refusing to replace it: choose an empty or new folder",
+                    dir.string()));
   fs::create_directories(parent);
   remove_leftovers(parent, name);
 

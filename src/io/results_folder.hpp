@@ -27,7 +27,6 @@ void render_results(const ExperimentResults& results, const BuildInfo& build, Pl
 
 /// Writes the folder `dir` atomically (see above). Progress-free; throws
 /// ConfigError for a target it may not replace, other errors for I/O failures.
-void write_results_folder(const std::filesystem::path& dir, const ExperimentResults& results,
-                          const BuildInfo& build);
+void write_results_folder(const std::filesystem::path& dir, const ExperimentResults& results, const BuildInfo& build);
 
 }  // namespace tracer

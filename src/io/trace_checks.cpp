@@ -23,9 +23,10 @@ void check_unique_ids(const TraceTable& t, const std::vector<std::size_t>& lines
 
 void check_text_bytes(std::string_view bytes, std::string_view name) {
   if (bytes.substr(0, 3) == "\xEF\xBB\xBF")
-    throw DataError(fmt::format("'{}' line 1, byte offset 0: the file starts with a UTF-8 byte order mark; "
-                                "save it as UTF-8 without BOM",
-                                name));
+    throw DataError(
+        fmt::format("'{}' line 1, byte offset 0: the file starts with a UTF-8 byte order mark; "
+                    "save it as UTF-8 without BOM",
+                    name));
   check_utf8(bytes, name);
 }
 

@@ -115,8 +115,8 @@ void check_disjoint_ids(const TraceTable& traces, const TraceTable& test) {
     throw DataError(fmt::format(
         "test table '{}' row {} has id '{}', which is also row {} of the traces '{}' ({} id{} shared in all); "
         "a test trace must not be a training trace",
-        test.path.string(), first + 1, test.ids[first], row_of.at(test.ids[first]) + 1, traces.path.string(),
-        shared, shared == 1 ? "" : "s"));
+        test.path.string(), first + 1, test.ids[first], row_of.at(test.ids[first]) + 1, traces.path.string(), shared,
+        shared == 1 ? "" : "s"));
 }
 
 std::vector<std::string> parse_labels(std::string_view bytes, std::string_view name) {
@@ -160,8 +160,8 @@ arma::uword LabelSpace::truth_index(const std::string& label, const std::filesys
                                     std::size_t row) const {
   auto it = index_.find(label);
   if (it == index_.end() || it->second >= n_canonical_)
-    throw DataError(fmt::format("'{}' row {}: ground-truth label '{}' is not in the label set",
-                                         file.string(), row, label));
+    throw DataError(
+        fmt::format("'{}' row {}: ground-truth label '{}' is not in the label set", file.string(), row, label));
   return it->second;
 }
 

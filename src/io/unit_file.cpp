@@ -132,8 +132,8 @@ UnitIdentity identity_from(const json& j) {
   id.tool_version = j.at("tool_version").get<std::string>();
   id.config_sha256 = j.at("config_sha256").get<std::string>();
   for (const auto& in : j.at("inputs"))
-    id.inputs.push_back({in.at("role").get<std::string>(), in.at("path").get<std::string>(),
-                         in.at("sha256").get<std::string>()});
+    id.inputs.push_back(
+        {in.at("role").get<std::string>(), in.at("path").get<std::string>(), in.at("sha256").get<std::string>()});
   id.unit_id = j.at("unit_id").get<std::string>();
   id.unit_index = j.at("unit_index").get<std::size_t>();
   id.units_total = j.at("units_total").get<std::size_t>();
@@ -146,7 +146,8 @@ json parse_unit(const std::string& bytes, const std::string& where) {
     throw DataError(fmt::format("work unit '{}': not a complete unit file (truncated or corrupt CBOR, {} bytes)", where,
                                 bytes.size()));
   if (!doc.is_object() || doc.value("format", std::string()) != kFormat)
-    throw DataError(fmt::format("work unit '{}': not a tracer-bench unit file (no \"format\": \"{}\")", where, kFormat));
+    throw DataError(
+        fmt::format("work unit '{}': not a tracer-bench unit file (no \"format\": \"{}\")", where, kFormat));
   if (doc.value("unit_schema", -1) != kUnitSchemaVersion)
     throw DataError(fmt::format("work unit '{}': unit schema {} but this tracer-bench reads schema {}", where,
                                 doc.value("unit_schema", -1), kUnitSchemaVersion));
@@ -160,8 +161,13 @@ std::string encode_unit(const UnitIdentity& identity, const BuildInfo& build, co
   const bool rows = run.seed_index == 0;
   json candidates = json::array(), fits = json::array();
   for (const auto& c : rep.candidates) {
-    candidates.push_back({{"day", c.day}, {"name", c.name}, {"trained", c.trained}, {"error", c.error},
-                          {"val_macro_f1", c.val_macro_f1}, {"val_accuracy", c.val_accuracy}, {"selected", c.selected}});
+    candidates.push_back({{"day", c.day},
+                          {"name", c.name},
+                          {"trained", c.trained},
+                          {"error", c.error},
+                          {"val_macro_f1", c.val_macro_f1},
+                          {"val_accuracy", c.val_accuracy},
+                          {"selected", c.selected}});
     fits.push_back(c.fit_seconds);
   }
   json outcomes = json::array(), baseline = json::array();

@@ -30,12 +30,16 @@ bool valid_utf8(std::string_view s, Utf8Error* error, bool reject_nul) {
       len = 2;
     } else if (c >= 0xE0 && c <= 0xEF) {
       len = 3;
-      if (c == 0xE0) lo = 0xA0;       // no overlong 3-byte forms
-      else if (c == 0xED) hi = 0x9F;  // no UTF-16 surrogates
+      if (c == 0xE0)
+        lo = 0xA0;  // no overlong 3-byte forms
+      else if (c == 0xED)
+        hi = 0x9F;  // no UTF-16 surrogates
     } else if (c >= 0xF0 && c <= 0xF4) {
       len = 4;
-      if (c == 0xF0) lo = 0x90;       // no overlong 4-byte forms
-      else if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+      if (c == 0xF0)
+        lo = 0x90;  // no overlong 4-byte forms
+      else if (c == 0xF4)
+        hi = 0x8F;  // nothing above U+10FFFF
     } else if (c >= 0x80 && c <= 0xBF) {
       return fail(i, "unexpected UTF-8 continuation byte");
     } else {
@@ -56,8 +60,8 @@ bool valid_utf8(std::string_view s, Utf8Error* error, bool reject_nul) {
 void check_utf8(std::string_view bytes, std::string_view name) {
   Utf8Error e;
   if (!valid_utf8(bytes, &e))
-    throw DataError(fmt::format("'{}' line {}, byte offset {} (column {}): {}; text files must be UTF-8", name,
-                                e.line, e.offset, e.column, e.what));
+    throw DataError(fmt::format("'{}' line {}, byte offset {} (column {}): {}; text files must be UTF-8", name, e.line,
+                                e.offset, e.column, e.what));
 }
 
 }  // namespace tracer

@@ -19,20 +19,18 @@ std::vector<SummaryGroup> summarise_groups(const ExperimentResults& r) {
     for (const auto& other : r.runs)
       if (other.encoder == run.encoder && other.teacher == run.teacher && other.pool_size == run.pool_size)
         replays.push_back(&other.replay);
-    groups.push_back(
-        {run.encoder, run.teacher, run.pool_size, summarize_seeds(replays, r.info.protocol.gate.delta)});
+    groups.push_back({run.encoder, run.teacher, run.pool_size, summarize_seeds(replays, r.info.protocol.gate.delta)});
   }
   return groups;
 }
 
 void check_test_view(const RunResult& run) {
-  if (!run.test)
-    throw InternalError(fmt::format("analysis: run {} / {} has no test view", run.encoder, run.teacher));
+  if (!run.test) throw InternalError(fmt::format("analysis: run {} / {} has no test view", run.encoder, run.teacher));
   const TestView& t = *run.test;
   if (t.texts.size() != t.X.n_rows || t.teacher.n_elem != t.X.n_rows || (!t.ids.empty() && t.ids.size() != t.X.n_rows))
-    throw InternalError(fmt::format(
-        "analysis: run {} / {} has {} test embedding rows but {} teacher labels, {} texts and {} ids", run.encoder,
-        run.teacher, t.X.n_rows, t.teacher.n_elem, t.texts.size(), t.ids.size()));
+    throw InternalError(
+        fmt::format("analysis: run {} / {} has {} test embedding rows but {} teacher labels, {} texts and {} ids",
+                    run.encoder, run.teacher, t.X.n_rows, t.teacher.n_elem, t.texts.size(), t.ids.size()));
 }
 
 }  // namespace
@@ -52,7 +50,8 @@ void analyse_experiment(ExperimentResults& r) {
     const ReplayResult& rep = r.runs[ri].replay;
     for (std::size_t oi = 0; oi < rep.outcomes.size(); ++oi) {
       const DayOutcome& o = rep.outcomes[oi];
-      r.costs.push_back({ri, false, oi, o.mode, o.alpha, o.day, o.test.coverage, project_cost(r.info.cost, o.test.coverage)});
+      r.costs.push_back(
+          {ri, false, oi, o.mode, o.alpha, o.day, o.test.coverage, project_cost(r.info.cost, o.test.coverage)});
     }
     for (std::size_t bi = 0; bi < rep.baseline.size(); ++bi) {
       const BaselineOutcome& bo = rep.baseline[bi];
@@ -70,7 +69,12 @@ void analyse_experiment(ExperimentResults& r) {
     for (std::size_t oi = 0; oi < run.replay.outcomes.size(); ++oi) {
       const DayOutcome& o = run.replay.outcomes[oi];
       const DayOutcome* prev = o.day > 1 ? find_outcome(run, o.day - 1, o.mode, o.alpha) : nullptr;
-      const ArtifactInput in{t.X, t.teacher, t.label_names, t.texts, o.test_decision, predictions_recorded(o),
+      const ArtifactInput in{t.X,
+                             t.teacher,
+                             t.label_names,
+                             t.texts,
+                             o.test_decision,
+                             predictions_recorded(o),
                              prev ? &prev->test_decision : nullptr};
       r.artifacts.push_back({ri, oi, compute_artifacts(in)});
     }

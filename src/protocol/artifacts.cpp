@@ -52,13 +52,14 @@ void check_input(const ArtifactInput& in) {
     fail(fmt::format("{} embedding rows but {} teacher labels and {} texts", n, in.teacher.n_elem, in.texts.size()));
   const RoutingDecision& d = in.decision;
   if (d.prediction.n_elem != n || d.score.n_elem != n || d.handled.n_elem != n)
-    fail(fmt::format("{} rows but the decision has {} predictions, {} scores, {} handled flags", n,
-                     d.prediction.n_elem, d.score.n_elem, d.handled.n_elem));
+    fail(fmt::format("{} rows but the decision has {} predictions, {} scores, {} handled flags", n, d.prediction.n_elem,
+                     d.score.n_elem, d.handled.n_elem));
   if (in.previous && in.previous->handled.n_elem != n)
     fail(fmt::format("{} rows but the previous decision has {} handled flags", n, in.previous->handled.n_elem));
   const std::size_t k = in.label_names.size();
   for (arma::uword i = 0; i < n; ++i) {
-    if (in.teacher[i] >= k) fail(fmt::format("row {}: teacher label {} outside the {} label names", i, in.teacher[i], k));
+    if (in.teacher[i] >= k)
+      fail(fmt::format("row {}: teacher label {} outside the {} label names", i, in.teacher[i], k));
     if (in.predictions_available && d.prediction[i] >= k)
       fail(fmt::format("row {}: predicted label {} outside the {} label names", i, d.prediction[i], k));
     if (!in.predictions_available && d.handled[i])

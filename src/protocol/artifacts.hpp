@@ -113,11 +113,11 @@ struct DisagreementGroup {
 
 /// (E) How concentrated the surrogate's predictions are, over all rows.
 struct CollapseDiagnostic {
-  std::size_t top_class = 0;    ///< most predicted class (ties: lowest index)
+  std::size_t top_class = 0;  ///< most predicted class (ties: lowest index)
   std::size_t top_count = 0;
-  double share = 0.0;           ///< top_count / n
-  double teacher_share = 0.0;   ///< share of rows the teacher gives top_class
-  bool collapsed = false;       ///< share >= collapse_share and >= collapse_ratio * teacher_share
+  double share = 0.0;          ///< top_count / n
+  double teacher_share = 0.0;  ///< share of rows the teacher gives top_class
+  bool collapsed = false;      ///< share >= collapse_share and >= collapse_ratio * teacher_share
 };
 
 struct ArtifactSet {
@@ -130,7 +130,7 @@ struct ArtifactSet {
   std::string pairs_note;                   ///< why there are no pairs, "" if there are some
   bool has_previous = false;
   std::size_t previous_handled = 0;
-  std::vector<TemporalDelta> deltas;        ///< largest drop first (delta ascending), ties by label name
+  std::vector<TemporalDelta> deltas;  ///< largest drop first (delta ascending), ties by label name
   bool predictions_available = false;
   std::size_t disagree_handled = 0, disagree_all = 0;
   std::vector<DisagreementGroup> disagreements;  ///< most handled disagreements first

@@ -18,11 +18,11 @@ struct CostModel {
 
 struct CostProjection {
   double usd_per_call = 0.0;
-  double teacher_calls_per_day = 0.0;    ///< (1 - coverage) * queries
+  double teacher_calls_per_day = 0.0;  ///< (1 - coverage) * queries
   double usd_per_day_without_routing = 0.0;
   double usd_per_day_with_routing = 0.0;
   double usd_saved_per_year = 0.0;
-  double reduction = 0.0;                ///< share of the teacher bill removed
+  double reduction = 0.0;  ///< share of the teacher bill removed
 };
 
 /// coverage in [0, 1]: the share of queries the surrogate handles.

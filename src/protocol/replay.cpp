@@ -21,9 +21,12 @@ namespace tracer {
 
 std::string gate_mode_name(GateMode m) {
   switch (m) {
-    case GateMode::kPaper: return "paper";
-    case GateMode::kCertified: return "certified";
-    case GateMode::kBonferroni: return "certified-bonferroni";
+    case GateMode::kPaper:
+      return "paper";
+    case GateMode::kCertified:
+      return "certified";
+    case GateMode::kBonferroni:
+      return "certified-bonferroni";
   }
   return "?";
 }
@@ -41,7 +44,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 /// The four disjoint parts of one day's traces (row indices into the pool).
-struct DaySplit { arma::uvec train, val, cal, shadow; };
+struct DaySplit {
+  arma::uvec train, val, cal, shadow;
+};
 
 /// What a fitted candidate leaves behind: its probabilities on every split the
 /// protocol evaluates (the model itself is dropped to bound memory).
@@ -57,13 +62,12 @@ SplitStats stats_of(const RoutingDecision& d, const arma::uvec& teacher) {
 
 std::size_t gt_correct(const RoutingDecision& d, const arma::uvec& teacher, const arma::uvec& truth) {
   std::size_t c = 0;
-  for (arma::uword i = 0; i < truth.n_elem; ++i)
-    c += (d.handled[i] ? d.prediction[i] : teacher[i]) == truth[i];
+  for (arma::uword i = 0; i < truth.n_elem; ++i) c += (d.handled[i] ? d.prediction[i] : teacher[i]) == truth[i];
   return c;
 }
 
-FittedCandidate fit_candidate(const ReplayData& data, const DaySplit& split, const CandidateSpec& spec,
-                              std::size_t day, std::uint64_t seed) {
+FittedCandidate fit_candidate(const ReplayData& data, const DaySplit& split, const CandidateSpec& spec, std::size_t day,
+                              std::uint64_t seed) {
   FittedCandidate out;
   out.record.day = day;
   out.record.name = spec.name;
@@ -80,14 +84,16 @@ FittedCandidate fit_candidate(const ReplayData& data, const DaySplit& split, con
     out.probs_cal = serving_probabilities(*model, data.X_train.rows(split.cal));
     out.probs_shadow = serving_probabilities(*model, data.X_train.rows(split.shadow));
     out.probs_test = serving_probabilities(*model, data.X_test);
-    if (!out.probs_val.is_finite() || !out.probs_test.is_finite())
-      throw TrainingError("non-finite probabilities");
+    if (!out.probs_val.is_finite() || !out.probs_test.is_finite()) throw TrainingError("non-finite probabilities");
     out.record.trained = true;
   } catch (const TrainingError& e) {  // a data reason: reported per candidate, never silently skipped
     // Anything else (a bug, out of memory) propagates and stops the run.
     out.record.trained = false;
     out.record.error = e.what();
-    out.probs_val.reset(); out.probs_cal.reset(); out.probs_shadow.reset(); out.probs_test.reset();
+    out.probs_val.reset();
+    out.probs_cal.reset();
+    out.probs_shadow.reset();
+    out.probs_test.reset();
   }
   out.record.fit_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return out;
@@ -114,8 +120,8 @@ arma::uvec agreement(const arma::mat& probs, const arma::uvec& teacher) {
 /// first (ties: Global), then the parity gate on the shadow split: TA >= alpha
 /// and coverage >= the floor. The first family that passes is promoted.
 RoutingPolicy decide_paper(const FittedCandidate& best, const std::shared_ptr<const Acceptor>& acceptor,
-                           const arma::uvec& t_cal, const arma::uvec& t_shadow, double alpha,
-                           const GateSettings& gate, DayOutcome& o, std::vector<std::string>& notes) {
+                           const arma::uvec& t_cal, const arma::uvec& t_shadow, double alpha, const GateSettings& gate,
+                           DayOutcome& o, std::vector<std::string>& notes) {
   std::vector<Candidate> options;
   const RoutingPolicy global{Family::kGlobal, nullptr, nullptr, 0.0};
   const RoutingStats gs = routing_stats(global.route_probabilities(best.probs_cal), t_cal);
@@ -167,8 +173,8 @@ RoutingPolicy decide_certified(GateMode mode, const FittedCandidate& best,
   // Thresholds below the coverage floor would be refused anyway, so the walk
   // starts at the floor: a few unlucky disagreements among the very top scores
   // can no longer end a fixed-sequence walk before it reaches useful coverage.
-  const std::size_t floor_rows = static_cast<std::size_t>(
-      std::ceil(gate.min_coverage * static_cast<double>(scores.n_elem)));
+  const std::size_t floor_rows =
+      static_cast<std::size_t>(std::ceil(gate.min_coverage * static_cast<double>(scores.n_elem)));
   const std::size_t min_rows = std::max(gate.min_accepted, floor_rows);
   const CalibrationResult c = mode == GateMode::kBonferroni
                                   ? calibrate_bonferroni(scores, agree, alpha, gate.delta, min_rows)
@@ -181,8 +187,8 @@ RoutingPolicy decide_certified(GateMode mode, const FittedCandidate& best,
   if (c.threshold <= scores.min()) policy = RoutingPolicy{Family::kGlobal, nullptr, nullptr, 0.0};
   const SplitStats pooled = stats_of(policy.route_probabilities(pooled_probs), pooled_teacher);
   if (pooled.coverage < gate.min_coverage) {
-    notes.push_back(fmt::format("{} refused: coverage {:.4f} < floor {}", family_name(policy.family),
-                                pooled.coverage, gate.min_coverage));
+    notes.push_back(fmt::format("{} refused: coverage {:.4f} < floor {}", family_name(policy.family), pooled.coverage,
+                                gate.min_coverage));
     return RoutingPolicy{};
   }
   o.cal = pooled;
@@ -208,8 +214,9 @@ DayOutcome decide_day(const ReplayData& data, const DaySplit& split, const Fitte
     o.acceptor_score = acceptor->score_name();
     const arma::uvec t_cal = data.teacher_train.elem(split.cal);
     const arma::uvec t_shadow = data.teacher_train.elem(split.shadow);
-    deployed = mode == GateMode::kPaper ? decide_paper(*best, acceptor, t_cal, t_shadow, alpha, gate, o, notes)
-                                        : decide_certified(mode, *best, acceptor, t_cal, t_shadow, alpha, gate, o, notes);
+    deployed = mode == GateMode::kPaper
+                   ? decide_paper(*best, acceptor, t_cal, t_shadow, alpha, gate, o, notes)
+                   : decide_certified(mode, *best, acceptor, t_cal, t_shadow, alpha, gate, o, notes);
   }
   o.family = deployed.family;
   o.deployed = deployed.family != Family::kNone;
@@ -238,8 +245,8 @@ void check_data(const ReplayData& d) {
   if (d.X_test.n_rows != d.teacher_test.n_elem || d.X_test.n_rows != d.truth_test.n_elem)
     throw InternalError("replay: test embeddings and labels differ in length");
   if (d.X_train.n_cols != d.X_test.n_cols)
-    throw InternalError(fmt::format("replay: train embeddings are {}-d but test embeddings are {}-d",
-                                            d.X_train.n_cols, d.X_test.n_cols));
+    throw InternalError(fmt::format("replay: train embeddings are {}-d but test embeddings are {}-d", d.X_train.n_cols,
+                                    d.X_test.n_cols));
   if (d.X_test.n_rows == 0) throw DataError("replay: the test split is empty");
 }
 
@@ -266,9 +273,9 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
     arma::uvec rows(upto);
     for (std::size_t i = 0; i < upto; ++i) rows[i] = order[i];
     result.day_order.push_back(rows);
-    const std::vector<arma::uvec> parts = stratified_split(
-        data.teacher_train.elem(rows), {s.split.train, s.split.val, s.split.cal, s.split.shadow},
-        derive_seed(seed, {stream::kSplit, day}));
+    const std::vector<arma::uvec> parts =
+        stratified_split(data.teacher_train.elem(rows), {s.split.train, s.split.val, s.split.cal, s.split.shadow},
+                         derive_seed(seed, {stream::kSplit, day}));
     splits[day - 1] = {rows.elem(parts[0]), rows.elem(parts[1]), rows.elem(parts[2]), rows.elem(parts[3])};
   }
 
@@ -278,14 +285,17 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
   const std::size_t n_cand = s.candidates.size();
   const std::size_t n_tasks = s.days * n_cand;
   std::vector<FittedCandidate> fitted(n_tasks);
-  struct BaselineFit { arma::mat probs_holdout, probs_test; arma::uvec holdout; std::string error; };
+  struct BaselineFit {
+    arma::mat probs_holdout, probs_test;
+    arma::uvec holdout;
+    std::string error;
+  };
   BaselineFit baseline;
   parallel_for(n_tasks + 1, resolve_threads(s.threads), [&](std::size_t task) {
     if (task == n_tasks) {  // baseline: one model on all traces (minus a held-out part)
       if (progress) progress("baseline: fitting " + s.baseline_model.name);
       const std::vector<arma::uvec> parts = stratified_split(
-          data.teacher_train, {1.0 - s.baseline_holdout, s.baseline_holdout},
-          derive_seed(seed, {stream::kBaseline}));
+          data.teacher_train, {1.0 - s.baseline_holdout, s.baseline_holdout}, derive_seed(seed, {stream::kBaseline}));
       try {
         auto model = make_surrogate(s.baseline_model);
         model->fit(data.X_train.rows(parts[0]), data.teacher_train.elem(parts[0]), data.n_classes,
@@ -300,8 +310,8 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
     }
     const std::size_t day = task / n_cand + 1, c = task % n_cand;
     if (progress) progress(fmt::format("day {}/{}: fitting {}", day, s.days, s.candidates[c].name));
-    fitted[task] = fit_candidate(data, splits[day - 1], s.candidates[c], day,
-                                 derive_seed(seed, {stream::kModel, day, c}));
+    fitted[task] =
+        fit_candidate(data, splits[day - 1], s.candidates[c], day, derive_seed(seed, {stream::kModel, day, c}));
   });
 
   // Stage 2: per day, select by validation macro-F1 (strict >, so ties go to
@@ -316,8 +326,7 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
       if (f.record.trained && (best == nullptr || f.record.val_macro_f1 > best->record.val_macro_f1)) best = &f;
     }
     auto acceptor = std::make_shared<Acceptor>();
-    if (best)
-      acceptor->fit(best->probs_val, agreement(best->probs_val, data.teacher_train.elem(split.val)));
+    if (best) acceptor->fit(best->probs_val, agreement(best->probs_val, data.teacher_train.elem(split.val)));
     for (GateMode mode : s.gate.modes) {
       for (double alpha : s.alphas) {
         DayOutcome o = decide_day(data, split, best, acceptor, mode, alpha, s.gate);
@@ -352,8 +361,8 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
     if (baseline.error.empty()) {
       const arma::uvec t_hold = data.teacher_train.elem(baseline.holdout);
       const arma::vec maxp_hold = arma::max(baseline.probs_holdout, 1);
-      const CalibrationResult c = calibrate_point_estimate(maxp_hold, agreement(baseline.probs_holdout, t_hold),
-                                                           alpha, s.gate.min_accepted);
+      const CalibrationResult c =
+          calibrate_point_estimate(maxp_hold, agreement(baseline.probs_holdout, t_hold), alpha, s.gate.min_accepted);
       RoutingDecision hold, test;
       hold.prediction = argmax_rows(baseline.probs_holdout);
       test.prediction = argmax_rows(baseline.probs_test);

@@ -25,19 +25,19 @@ namespace tracer {
 /// One teacher as the experiment names it.
 struct TeacherInfo {
   std::string name;
-  std::string column;         ///< trace-table column; "label" = the ground truth
-  std::string rows = "all";   ///< "all" or "labelled"
-  double test_fraction = 0.0; ///< > 0: labelled rows pooled and re-split
+  std::string column;          ///< trace-table column; "label" = the ground truth
+  std::string rows = "all";    ///< "all" or "labelled"
+  double test_fraction = 0.0;  ///< > 0: labelled rows pooled and re-split
 };
 
 /// What is known about one teacher on this dataset.
 struct TeacherSummary {
   TeacherInfo spec;
-  std::size_t train_rows = 0, test_rows = 0;  ///< rows of the replay (after any re-split)
+  std::size_t train_rows = 0, test_rows = 0;                    ///< rows of the replay (after any re-split)
   std::size_t labelled_train_rows = 0, labelled_test_rows = 0;  ///< rows the teacher labels in each table
-  double train_accuracy = 0.0, test_accuracy = 0.0;  ///< vs ground truth
-  std::map<std::string, std::size_t> out_of_set;     ///< labels outside the set, as the teacher said them
-  std::size_t n_classes = 0;                         ///< canonical + out-of-set
+  double train_accuracy = 0.0, test_accuracy = 0.0;             ///< vs ground truth
+  std::map<std::string, std::size_t> out_of_set;                ///< labels outside the set, as the teacher said them
+  std::size_t n_classes = 0;                                    ///< canonical + out-of-set
 };
 
 /// The held-out rows one replay was evaluated on (they differ between
@@ -73,12 +73,12 @@ struct EncoderInfo {
 /// The experiment as configured: everything the writers print about the setup.
 struct ExperimentInfo {
   std::string name, description;
-  std::string config_file_name;      ///< the TOML's file name (no folder)
+  std::string config_file_name;  ///< the TOML's file name (no folder)
   std::uint64_t seed = 0;
   std::size_t n_seeds = 1;
-  std::string paper_reference;       ///< banking77 | clinc150 | mnli | none
+  std::string paper_reference;  ///< banking77 | clinc150 | mnli | none
   bool zoo_trees = false;
-  bool pool_sizes_swept = false;     ///< [protocol] pool_sizes given: artifact file names carry the pool
+  bool pool_sizes_swept = false;  ///< [protocol] pool_sizes given: artifact file names carry the pool
   ProtocolSettings protocol;
   CostModel cost;
   std::vector<EncoderInfo> encoders;
@@ -98,9 +98,9 @@ struct SummaryGroup {
 
 /// One line of the cost table: a TRACER outcome or a baseline alpha.
 struct CostRow {
-  std::size_t run = 0;          ///< index into ExperimentResults::runs
-  bool baseline = false;        ///< false: TRACER outcome `outcome` of the run
-  std::size_t outcome = 0;      ///< index into run.replay.outcomes, or into run.replay.baseline
+  std::size_t run = 0;      ///< index into ExperimentResults::runs
+  bool baseline = false;    ///< false: TRACER outcome `outcome` of the run
+  std::size_t outcome = 0;  ///< index into run.replay.outcomes, or into run.replay.baseline
   GateMode mode = GateMode::kPaper;
   double alpha = 0.0;
   std::size_t day = 0;

@@ -24,7 +24,8 @@ MeanInterval mean_interval(const std::vector<double>& v) {
   for (double x : v) ss += (x - m.mean) * (x - m.mean);
   const double sd = std::sqrt(ss / static_cast<double>(v.size() - 1));
   const boost::math::students_t t(static_cast<double>(v.size() - 1));
-  const double half = boost::math::quantile(boost::math::complement(t, 0.025)) * sd / std::sqrt(static_cast<double>(v.size()));
+  const double half =
+      boost::math::quantile(boost::math::complement(t, 0.025)) * sd / std::sqrt(static_cast<double>(v.size()));
   m.lo = m.mean - half;
   m.hi = m.mean + half;
   return m;

@@ -20,14 +20,14 @@ struct SeedSummary {
   double alpha = 0.0;
   std::size_t day = 0;
   std::size_t replays = 0, deployed = 0;
-  MeanInterval coverage;     ///< over all replays (a refusal counts as 0)
-  MeanInterval test_ta;      ///< over replays that handled something
-  MeanInterval gt_accuracy;  ///< over all replays
-  MeanInterval cal_test_gap; ///< calibration TA minus test TA, over deployed replays
-  std::size_t violations = 0;        ///< deployed replays with test TA < alpha
-  double violation_rate = 0.0;       ///< violations / replays
-  double violation_rate_upper = 0.0; ///< exact 95% upper confidence bound of the rate (Clopper-Pearson)
-  double p_rate_above_delta = 1.0;   ///< exact p-value of "rate <= delta" given the count (certified mode)
+  MeanInterval coverage;              ///< over all replays (a refusal counts as 0)
+  MeanInterval test_ta;               ///< over replays that handled something
+  MeanInterval gt_accuracy;           ///< over all replays
+  MeanInterval cal_test_gap;          ///< calibration TA minus test TA, over deployed replays
+  std::size_t violations = 0;         ///< deployed replays with test TA < alpha
+  double violation_rate = 0.0;        ///< violations / replays
+  double violation_rate_upper = 0.0;  ///< exact 95% upper confidence bound of the rate (Clopper-Pearson)
+  double p_rate_above_delta = 1.0;    ///< exact p-value of "rate <= delta" given the count (certified mode)
 };
 
 /// `replays` are results of the same settings with different seeds. delta is

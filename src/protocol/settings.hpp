@@ -17,9 +17,9 @@ namespace tracer {
 
 /// How the threshold is calibrated and the promotion decided.
 enum class GateMode {
-  kPaper,      ///< point-estimate sweep on cal, parity (point TA) on shadow, 5% floor
-  kCertified,  ///< finite-sample guarantee P(TA >= alpha) >= 1 - delta (see core/certify.hpp)
-  kBonferroni, ///< the same guarantee by a union bound over a coverage grid: the simpler valid baseline
+  kPaper,       ///< point-estimate sweep on cal, parity (point TA) on shadow, 5% floor
+  kCertified,   ///< finite-sample guarantee P(TA >= alpha) >= 1 - delta (see core/certify.hpp)
+  kBonferroni,  ///< the same guarantee by a union bound over a coverage grid: the simpler valid baseline
 };
 std::string gate_mode_name(GateMode m);
 
@@ -32,9 +32,9 @@ struct SplitFractions {
 
 struct GateSettings {
   std::vector<GateMode> modes{GateMode::kPaper};
-  double min_coverage = 0.05;     ///< promotion floor on shadow coverage
-  std::size_t min_accepted = 1;   ///< a threshold must accept at least this many cal rows
-  double delta = 0.1;             ///< certified mode: allowed failure probability
+  double min_coverage = 0.05;    ///< promotion floor on shadow coverage
+  std::size_t min_accepted = 1;  ///< a threshold must accept at least this many cal rows
+  double delta = 0.1;            ///< certified mode: allowed failure probability
 };
 
 struct ProtocolSettings {

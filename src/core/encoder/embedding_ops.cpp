@@ -30,8 +30,8 @@ arma::uword zero_rows(const arma::mat& X) {
 
 arma::mat pair_features(const arma::mat& u, const arma::mat& v) {
   if (u.n_rows != v.n_rows || u.n_cols != v.n_cols)
-    throw InternalError(fmt::format("pair_features: u is {} x {} but v is {} x {}", u.n_rows,
-                                            u.n_cols, v.n_rows, v.n_cols));
+    throw InternalError(
+        fmt::format("pair_features: u is {} x {} but v is {} x {}", u.n_rows, u.n_cols, v.n_rows, v.n_cols));
   const arma::uword d = u.n_cols;
   arma::mat out(u.n_rows, 4 * d);
   if (d == 0) return out;

@@ -29,11 +29,14 @@ Utf8Char decode_utf8(std::string_view s, std::size_t i) {
   std::size_t len;
   char32_t cp;
   if ((lead & 0xE0) == 0xC0) {
-    len = 2; cp = lead & 0x1F;
+    len = 2;
+    cp = lead & 0x1F;
   } else if ((lead & 0xF0) == 0xE0) {
-    len = 3; cp = lead & 0x0F;
+    len = 3;
+    cp = lead & 0x0F;
   } else if ((lead & 0xF8) == 0xF0) {
-    len = 4; cp = lead & 0x07;
+    len = 4;
+    cp = lead & 0x07;
   } else {
     return {};
   }
@@ -54,14 +57,12 @@ CharClass classify(const Utf8Char& c) {
   if (!c.valid) return CharClass::kSeparator;
   const char32_t cp = c.code_point;
   if (cp < 0x80) {
-    if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9'))
-      return CharClass::kWord;
+    if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9')) return CharClass::kWord;
     return cp == '\'' ? CharClass::kApostrophe : CharClass::kSeparator;
   }
   if (cp == 0x2018 || cp == 0x2019 || cp == 0x02BC) return CharClass::kApostrophe;
   if (cp < 0xA0) return CharClass::kSeparator;  // C1 controls
-  if (cp == 0xA0 || (cp >= 0x2000 && cp <= 0x206F) || cp == 0x3000 || cp == 0xFEFF)
-    return CharClass::kSeparator;
+  if (cp == 0xA0 || (cp >= 0x2000 && cp <= 0x206F) || cp == 0x3000 || cp == 0xFEFF) return CharClass::kSeparator;
   return CharClass::kWord;
 }
 
@@ -78,8 +79,7 @@ void validate(const LsaOptions& o) {
   if (o.min_df < 1) throw ConfigError("LSA option min_df must be >= 1");
   if (o.min_token_length < 1) throw ConfigError("LSA option min_token_length must be >= 1");
   if (o.power_iterations > 50)
-    throw ConfigError(
-        fmt::format("LSA option power_iterations must be <= 50, got {}", o.power_iterations));
+    throw ConfigError(fmt::format("LSA option power_iterations must be <= 50, got {}", o.power_iterations));
 }
 
 std::vector<std::string> lsa_tokenize(std::string_view text, const LsaOptions& options) {
@@ -140,8 +140,7 @@ std::vector<std::string> lsa_terms(std::string_view text, const LsaOptions& opti
     }
   }
   // Unigrams first: move them in front of the n-grams.
-  terms.insert(terms.begin(), std::make_move_iterator(tokens.begin()),
-               std::make_move_iterator(tokens.end()));
+  terms.insert(terms.begin(), std::make_move_iterator(tokens.begin()), std::make_move_iterator(tokens.end()));
   return terms;
 }
 
@@ -192,22 +191,22 @@ arma::mat LsaEncoder::fit_transform(const std::vector<std::string>& texts, std::
     const auto by_count = [](const auto& a, const auto& b) {
       return a.second.count != b.second.count ? a.second.count > b.second.count : a.first < b.first;
     };
-    std::nth_element(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(options_.max_features),
-                     kept.end(), by_count);
+    std::nth_element(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(options_.max_features), kept.end(),
+                     by_count);
     kept.resize(options_.max_features);
   }
   std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 
   const std::size_t V = kept.size();
   if (V == 0)
-    throw DataError(fmt::format(
-        "LSA fit: the {} training texts give an empty vocabulary (min_df = {}, min_token_length = {})", n,
-        options_.min_df, options_.min_token_length));
+    throw DataError(
+        fmt::format("LSA fit: the {} training texts give an empty vocabulary (min_df = {}, min_token_length = {})", n,
+                    options_.min_df, options_.min_token_length));
   if (options_.dimension > std::min(n, V))
-    throw DataError(fmt::format(
-        "LSA fit: dimension {} needs at least that many training texts and vocabulary terms; got {} "
-        "texts and {} terms (lower the dimension)",
-        options_.dimension, n, V));
+    throw DataError(
+        fmt::format("LSA fit: dimension {} needs at least that many training texts and vocabulary terms; got {} "
+                    "texts and {} terms (lower the dimension)",
+                    options_.dimension, n, V));
 
   vocabulary_.reserve(V);
   term_ids_.reserve(V);

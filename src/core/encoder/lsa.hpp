@@ -118,7 +118,7 @@ class LsaEncoder {
 
  private:
   arma::sp_mat tfidf_columns(const std::vector<std::string>& texts) const;  // V x n
-  arma::mat project(const arma::sp_mat& Xt) const;                         // n x k, unnormalised
+  arma::mat project(const arma::sp_mat& Xt) const;                          // n x k, unnormalised
 
   LsaOptions options_;
   std::vector<std::string> vocabulary_;

@@ -19,8 +19,8 @@ arma::mat dense_times_sparse(const arma::mat& D, const arma::sp_mat& S, std::siz
 
 void dense_times_sparse(const arma::mat& D, const arma::sp_mat& S, arma::mat& out, std::size_t n_threads) {
   if (D.n_cols != S.n_rows)
-    throw InternalError(fmt::format("dense_times_sparse: {} x {} times {} x {}", D.n_rows, D.n_cols,
-                                            S.n_rows, S.n_cols));
+    throw InternalError(
+        fmt::format("dense_times_sparse: {} x {} times {} x {}", D.n_rows, D.n_cols, S.n_rows, S.n_cols));
   if (&out == &D) throw InternalError("dense_times_sparse: output aliases the input");
   S.sync();  // make the CSC arrays current
   const arma::uword m = D.n_rows, b = S.n_cols;
@@ -65,14 +65,13 @@ void fix_svd_signs(arma::mat& U, arma::mat& V) {
   }
 }
 
-TruncatedSvd randomized_svd(const arma::sp_mat& X, const RandomizedSvdOptions& options,
-                            std::uint64_t seed) {
+TruncatedSvd randomized_svd(const arma::sp_mat& X, const RandomizedSvdOptions& options, std::uint64_t seed) {
   const arma::uword k = options.rank;
   const arma::uword max_rank = std::min(X.n_rows, X.n_cols);
   if (k == 0) throw InternalError("randomized_svd: rank must be >= 1");
   if (k > max_rank)
-    throw InternalError(fmt::format("randomized_svd: rank {} exceeds min(rows, columns) = min({}, {})",
-                                            k, X.n_rows, X.n_cols));
+    throw InternalError(
+        fmt::format("randomized_svd: rank {} exceeds min(rows, columns) = min({}, {})", k, X.n_rows, X.n_cols));
 
   // A (a x b, a <= b) and its transpose, both CSC. Every product below is
   // dense * sparse (contiguous dense columns added per nonzero), so dense
@@ -111,7 +110,7 @@ TruncatedSvd randomized_svd(const arma::sp_mat& X, const RandomizedSvdOptions& o
   Mt.reset();
   arma::mat G = Ct * Ct.t();  // l x l (syrk)
   Ct.reset();
-  G = 0.5 * (G + G.t());       // exactly symmetric for the eigensolver
+  G = 0.5 * (G + G.t());  // exactly symmetric for the eigensolver
   arma::vec lambda;
   arma::mat W;
   if (!arma::eig_sym(lambda, W, G, "dc") && !arma::eig_sym(lambda, W, G, "std"))

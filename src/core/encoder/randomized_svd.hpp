@@ -55,8 +55,7 @@ struct TruncatedSvd {
 
 /// Truncated SVD of the n x p matrix X. Throws InternalError if rank
 /// is 0 or exceeds min(n, p) (the caller checks), or if LAPACK fails.
-TruncatedSvd randomized_svd(const arma::sp_mat& X, const RandomizedSvdOptions& options,
-                            std::uint64_t seed);
+TruncatedSvd randomized_svd(const arma::sp_mat& X, const RandomizedSvdOptions& options, std::uint64_t seed);
 
 /// D * S for a dense m x a matrix D and a sparse a x b matrix S (CSC): output
 /// column j is the sum over the nonzeros S(i, j), in storage order, of

@@ -23,7 +23,7 @@ char lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a'
 // Multi-byte characters the tokeniser treats specially (UTF-8 sequences).
 // The vocabulary holds these typographic characters as one-character tokens.
 constexpr std::string_view kRightQuote = "\xE2\x80\x99";  // ’ (also an apostrophe)
-constexpr std::string_view kNbsp = "\xC2\xA0";             // no-break space: whitespace
+constexpr std::string_view kNbsp = "\xC2\xA0";            // no-break space: whitespace
 constexpr std::string_view kSymbols[] = {
     "\xE2\x80\x9C",  // “
     "\xE2\x80\x9D",  // ”
@@ -74,8 +74,14 @@ std::vector<std::string> sif_tokenize(std::string_view text) {
   const std::size_t n = text.size();
   while (i < n) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (is_ascii_space(c)) { ++i; continue; }
-    if (text.substr(i, kNbsp.size()) == kNbsp) { i += kNbsp.size(); continue; }
+    if (is_ascii_space(c)) {
+      ++i;
+      continue;
+    }
+    if (text.substr(i, kNbsp.size()) == kNbsp) {
+      i += kNbsp.size();
+      continue;
+    }
     if (!word_byte_at(text, i)) {
       // Punctuation or a typographic symbol: a token of its own.
       const std::size_t len = c < 0x80 ? 1 : std::max<std::size_t>(1, symbol_at(text, i));
@@ -86,12 +92,22 @@ std::vector<std::string> sif_tokenize(std::string_view text) {
     std::string word;
     while (i < n) {
       const auto b = static_cast<unsigned char>(text[i]);
-      if (word_byte_at(text, i)) { word += lower(b); ++i; continue; }
+      if (word_byte_at(text, i)) {
+        word += lower(b);
+        ++i;
+        continue;
+      }
       // Inner hyphen ("top-up") or digit grouping ("1,000", "3.50").
-      if (b == '-' && word_byte_at(text, i + 1)) { word += '-'; ++i; continue; }
-      if ((b == '.' || b == ',') && !word.empty() && is_digit(static_cast<unsigned char>(word.back())) &&
-          i + 1 < n && is_digit(static_cast<unsigned char>(text[i + 1]))) {
-        word += char(b); ++i; continue;
+      if (b == '-' && word_byte_at(text, i + 1)) {
+        word += '-';
+        ++i;
+        continue;
+      }
+      if ((b == '.' || b == ',') && !word.empty() && is_digit(static_cast<unsigned char>(word.back())) && i + 1 < n &&
+          is_digit(static_cast<unsigned char>(text[i + 1]))) {
+        word += char(b);
+        ++i;
+        continue;
       }
       // An apostrophe followed by a letter: a clitic ("don't", "i'm") or an
       // inner apostrophe ("o'clock").
@@ -99,7 +115,8 @@ std::vector<std::string> sif_tokenize(std::string_view text) {
           alen > 0 && i + alen < n && is_letter(static_cast<unsigned char>(text[i + alen]))) {
         std::size_t j = i + alen;
         std::string suffix;
-        while (j < n && is_letter(static_cast<unsigned char>(text[j]))) suffix += lower(static_cast<unsigned char>(text[j++]));
+        while (j < n && is_letter(static_cast<unsigned char>(text[j])))
+          suffix += lower(static_cast<unsigned char>(text[j++]));
         if (suffix == "t" && word.size() > 1 && word.back() == 'n') {
           word.pop_back();
           out.push_back(negation_stem(word));
@@ -107,12 +124,18 @@ std::vector<std::string> sif_tokenize(std::string_view text) {
         } else if (suffix == "m" || suffix == "re" || suffix == "ve" || suffix == "ll" || suffix == "d" ||
                    suffix == "s") {
           out.push_back(std::move(word));
-          if (suffix == "m") out.emplace_back("am");
-          else if (suffix == "re") out.emplace_back("are");
-          else if (suffix == "ve") out.emplace_back("have");
-          else if (suffix == "ll") out.emplace_back("will");
-          else if (suffix == "d") out.emplace_back("would");
-          else out.emplace_back("'s");
+          if (suffix == "m")
+            out.emplace_back("am");
+          else if (suffix == "re")
+            out.emplace_back("are");
+          else if (suffix == "ve")
+            out.emplace_back("have");
+          else if (suffix == "ll")
+            out.emplace_back("will");
+          else if (suffix == "d")
+            out.emplace_back("would");
+          else
+            out.emplace_back("'s");
         } else {
           // Not a clitic: join without the apostrophe, the way this
           // vocabulary spells such words ("oclock", "dont").
@@ -145,8 +168,10 @@ SifTokens sif_lookup(std::string_view text, const WordIndex& vocab) {
         const std::size_t end = std::min(tok.find('-', start), tok.size());
         if (end > start) {
           ++t.n_tokens;
-          if (auto p = vocab.find(tok.substr(start, end - start)); p != vocab.end()) t.ids.push_back(p->second);
-          else ++t.n_oov;
+          if (auto p = vocab.find(tok.substr(start, end - start)); p != vocab.end())
+            t.ids.push_back(p->second);
+          else
+            ++t.n_oov;
         }
         start = end + 1;
       }
@@ -198,8 +223,7 @@ arma::mat sif_average(const std::vector<SifTokens>& texts, const arma::mat& tabl
     if (ids.empty()) continue;  // no in-vocabulary word: stays the zero vector
     acc.zeros();
     for (arma::uword id : ids) {
-      if (id >= table.n_rows)
-        throw InternalError(fmt::format("SIF: token id {} >= table size {}", id, table.n_rows));
+      if (id >= table.n_rows) throw InternalError(fmt::format("SIF: token id {} >= table size {}", id, table.n_rows));
       acc += weights[id] * table.row(id);
     }
     out.row(i) = acc / double(ids.size());
@@ -221,9 +245,10 @@ arma::mat sif_top_components(const arma::mat& X, arma::uword k) {
   for (arma::uword j = 0; j < k; ++j) {
     const arma::uword col = X.n_cols - 1 - j;  // eig_sym sorts ascending
     if (!(eigval[col] > 0.0))
-      throw DataError(fmt::format(
-          "SIF: cannot fit {} component(s): the training vectors span fewer dimensions "
-          "(no training text with an in-vocabulary word?)", k));
+      throw DataError(
+          fmt::format("SIF: cannot fit {} component(s): the training vectors span fewer dimensions "
+                      "(no training text with an in-vocabulary word?)",
+                      k));
     arma::rowvec u = eigvec.col(col).t();
     // Fix the sign (largest |entry| positive) so stored components are reproducible.
     if (u[arma::abs(u).index_max()] < 0.0) u = -u;
@@ -254,8 +279,8 @@ SifEncoder::SifEncoder(const arma::mat& table, const WordIndex& vocab, SifOption
     throw DataError(fmt::format("SIF: index has {} words, table {} rows", vocab_.size(), table_.n_rows));
   if (!(options_.a > 0.0)) throw ConfigError(fmt::format("SIF: a must be > 0, got {}", options_.a));
   if (options_.n_components > table_.n_cols)
-    throw ConfigError(fmt::format("SIF: cannot remove {} components of {}-d vectors",
-                                            options_.n_components, table_.n_cols));
+    throw ConfigError(
+        fmt::format("SIF: cannot remove {} components of {}-d vectors", options_.n_components, table_.n_cols));
 }
 
 std::vector<SifTokens> SifEncoder::lookup_all(const std::vector<std::string>& texts, SifStats* stats) const {
@@ -280,9 +305,8 @@ void SifEncoder::fit(const std::vector<std::string>& train_texts, SifStats* stat
 arma::mat SifEncoder::fit_transform(const std::vector<std::string>& train_texts, SifStats* stats) {
   if (train_texts.empty()) throw DataError("SIF: no training texts");
   const std::vector<SifTokens> tokens = lookup_all(train_texts, stats);
-  const arma::vec p = options_.frequency == SifFrequency::kZipf
-                          ? sif_zipf_probabilities(table_.n_rows)
-                          : sif_count_probabilities(tokens, table_.n_rows);
+  const arma::vec p = options_.frequency == SifFrequency::kZipf ? sif_zipf_probabilities(table_.n_rows)
+                                                                : sif_count_probabilities(tokens, table_.n_rows);
   weights_ = sif_weights(p, options_.a);
   const arma::mat avg = sif_average(tokens, table_, weights_);
   components_ = sif_top_components(avg, options_.n_components);

@@ -76,8 +76,7 @@ arma::vec sif_weights(const arma::vec& word_prob, double a);
 
 /// Weighted averages, n x d: row i = mean over text i's in-vocabulary tokens
 /// of weight(w) * table.row(w); zero for a text with none.
-arma::mat sif_average(const std::vector<SifTokens>& texts, const arma::mat& table,
-                      const arma::vec& weights);
+arma::mat sif_average(const std::vector<SifTokens>& texts, const arma::mat& table, const arma::vec& weights);
 
 /// Top-k right singular vectors of X (uncentred), as a k x d matrix with
 /// orthonormal rows. Sign is immaterial (only u u^T is used). k <= d.
@@ -93,9 +92,9 @@ SifFrequency parse_sif_frequency(const std::string& name);
 std::string to_string(SifFrequency f);
 
 struct SifOptions {
-  double a = 1e-3;                          ///< the paper's default
+  double a = 1e-3;  ///< the paper's default
   SifFrequency frequency = SifFrequency::kZipf;
-  arma::uword n_components = 1;             ///< components removed (paper: 1)
+  arma::uword n_components = 1;  ///< components removed (paper: 1)
 };
 
 /// Counters a fit or transform adds to.

@@ -15,8 +15,7 @@ const ParamTable<LogisticRegression::Params>& LogisticRegression::param_table() 
   return table;
 }
 
-void LogisticRegression::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_classes,
-                             const FitContext&) {
+void LogisticRegression::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_classes, const FitContext&) {
   check_training_set(name_, X, y, n_classes);
   n_classes_ = n_classes;
   scaler_.fit(X);

@@ -43,8 +43,7 @@ void stratified_holdout(const arma::uvec& y, std::size_t n_classes, double fract
   }
   for (std::size_t c = 0; c < n_classes; ++c) {
     rng.shuffle(by_class[c]);
-    for (std::size_t k = 0; k < by_class[c].size(); ++k)
-      (k < take[c] ? val : train).push_back(by_class[c][k]);
+    for (std::size_t k = 0; k < by_class[c].size(); ++k) (k < take[c] ? val : train).push_back(by_class[c][k]);
   }
   std::sort(train.begin(), train.end());
   std::sort(val.begin(), val.end());
@@ -168,8 +167,10 @@ void MlpClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_c
     if (!theta_.is_finite()) throw TrainingError(fmt::format("{}: training diverged (non-finite weights)", name_));
     if (!holdout) continue;
     const double score = accuracy(mlp_logits(layout_, theta_, Xval), yval);
-    if (score < best + params_.tol) ++no_improvement;
-    else no_improvement = 0;
+    if (score < best + params_.tol)
+      ++no_improvement;
+    else
+      no_improvement = 0;
     if (score > best) {
       best = score;
       best_theta = theta_;

@@ -20,13 +20,13 @@ arma::mat MlpLayout::weights(arma::vec& theta, std::size_t l) const {
   return arma::mat(theta.memptr() + offsets_[l], in(l), out(l), false, true);
 }
 arma::rowvec MlpLayout::bias(arma::vec& theta, std::size_t l) const {
-  return arma::rowvec(theta.memptr() + offsets_[l] + in(l) * out(l), out(l), false, true);
+  return arma::rowvec(theta.memptr() + offsets_[l] + in(l)*out(l), out(l), false, true);
 }
 const arma::mat MlpLayout::weights(const arma::vec& theta, std::size_t l) const {
   return arma::mat(const_cast<double*>(theta.memptr()) + offsets_[l], in(l), out(l), false, true);
 }
 const arma::rowvec MlpLayout::bias(const arma::vec& theta, std::size_t l) const {
-  return arma::rowvec(const_cast<double*>(theta.memptr()) + offsets_[l] + in(l) * out(l), out(l), false, true);
+  return arma::rowvec(const_cast<double*>(theta.memptr()) + offsets_[l] + in(l)*out(l), out(l), false, true);
 }
 
 MlpLoss::MlpLoss(const MlpLayout& layout, const arma::mat& X, const arma::uvec& y, double alpha)

@@ -49,16 +49,23 @@ __attribute__((always_inline)) inline void panel_group(const float* __restrict x
 }
 
 TRACER_MULTIVERSION
-void affine_kernel(const float* __restrict x, std::size_t in, const float* __restrict panels,
-                   std::size_t n_panels, const float* __restrict bias, float* __restrict y, bool relu) {
+void affine_kernel(const float* __restrict x, std::size_t in, const float* __restrict panels, std::size_t n_panels,
+                   const float* __restrict bias, float* __restrict y, bool relu) {
   const std::size_t stride = in * P;
   std::size_t p = 0;
   for (; p + 4 <= n_panels; p += 4) panel_group<4, 1>(x, in, panels + p * stride, stride, bias + p * P, y + p * P);
   switch (n_panels - p) {
-    case 3: panel_group<3, 1>(x, in, panels + p * stride, stride, bias + p * P, y + p * P); break;
-    case 2: panel_group<2, 2>(x, in, panels + p * stride, stride, bias + p * P, y + p * P); break;
-    case 1: panel_group<1, 4>(x, in, panels + p * stride, stride, bias + p * P, y + p * P); break;
-    default: break;
+    case 3:
+      panel_group<3, 1>(x, in, panels + p * stride, stride, bias + p * P, y + p * P);
+      break;
+    case 2:
+      panel_group<2, 2>(x, in, panels + p * stride, stride, bias + p * P, y + p * P);
+      break;
+    case 1:
+      panel_group<1, 4>(x, in, panels + p * stride, stride, bias + p * P, y + p * P);
+      break;
+    default:
+      break;
   }
   if (relu)
     for (std::size_t c = 0; c < n_panels * P; ++c) y[c] = y[c] > 0.0f ? y[c] : 0.0f;
@@ -112,7 +119,8 @@ void ScaledAffineStack::build(const arma::rowvec& mean, const arma::rowvec& scal
 
 const float* ScaledAffineStack::forward(const double* x, std::size_t d) const {
   TRACER_CHECK(!layers_.empty(), "ScaledAffineStack::forward before build (predict before fit)");
-  TRACER_CHECK(d == layers_.front().in_dim(), "ScaledAffineStack::forward: row length differs from the fitted features");
+  TRACER_CHECK(d == layers_.front().in_dim(),
+               "ScaledAffineStack::forward: row length differs from the fitted features");
   float* a = row_scratch(0, d);
   for (std::size_t j = 0; j < d; ++j) a[j] = static_cast<float>(x[j]);
   for (std::size_t l = 0; l < layers_.size(); ++l) {

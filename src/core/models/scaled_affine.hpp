@@ -74,8 +74,7 @@ class ScaledAffineStack {
 
   /// ((x - mean) / scale) W + b == x W' + b': rescales W (in x out) in place and
   /// moves the mean into b (1 x out). mean, scale: 1 x in.
-  static void fold_standardisation(const arma::rowvec& mean, const arma::rowvec& scale, arma::mat& W,
-                                   arma::rowvec& b);
+  static void fold_standardisation(const arma::rowvec& mean, const arma::rowvec& scale, arma::mat& W, arma::rowvec& b);
 
  private:
   std::vector<PackedAffine> layers_;

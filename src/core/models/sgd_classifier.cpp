@@ -230,10 +230,15 @@ void SgdClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_c
       ++group_epochs[grp];
       for (arma::uword m = 0; m < k; ++m) {
         if (!running[m]) continue;
-        if (sumloss[m] > best_loss[m] - params_.tol * static_cast<double>(n)) ++no_improvement[m];
-        else no_improvement[m] = 0;
+        if (sumloss[m] > best_loss[m] - params_.tol * static_cast<double>(n))
+          ++no_improvement[m];
+        else
+          no_improvement[m] = 0;
         best_loss[m] = std::min(best_loss[m], sumloss[m]);
-        if (no_improvement[m] >= params_.n_iter_no_change) { running[m] = 0; --n_running; }
+        if (no_improvement[m] >= params_.n_iter_no_change) {
+          running[m] = 0;
+          --n_running;
+        }
       }
     }
   });

@@ -67,7 +67,7 @@ class SgdClassifier final : public Surrogate {
   std::vector<arma::uword> active_;  // class index of each column
   std::size_t n_classes_ = 0;
   int epochs_run_ = 0;
-  ScaledAffineStack row_path_;       // scaler folded in, for predict_proba_row
+  ScaledAffineStack row_path_;  // scaler folded in, for predict_proba_row
 };
 
 /// One-vs-rest normalisation: out[j] = sigmoid(m[j]) / sum_k sigmoid(m[k]),

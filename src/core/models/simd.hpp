@@ -6,7 +6,9 @@
 // version; the float single-row kernel lets GCC fuse multiply-adds, so its
 // last bits may differ between FMA and non-FMA CPUs (never between runs or
 // thread counts on one machine).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// Off under ThreadSanitizer: the ifunc resolvers run before its runtime is
+// set up and crash at load.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 #define TRACER_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define TRACER_MULTIVERSION

@@ -33,9 +33,8 @@ void compute_ranks(SharedData& s, std::size_t n_threads) {
     const float* col = s.Xf.colptr(f);
     std::vector<std::uint32_t> idx(s.n);
     std::iota(idx.begin(), idx.end(), 0u);
-    std::sort(idx.begin(), idx.end(), [col](std::uint32_t a, std::uint32_t b) {
-      return col[a] < col[b] || (!(col[b] < col[a]) && a < b);
-    });
+    std::sort(idx.begin(), idx.end(),
+              [col](std::uint32_t a, std::uint32_t b) { return col[a] < col[b] || (!(col[b] < col[a]) && a < b); });
     std::uint32_t* rk = s.rank.data() + f * s.n;
     auto& vals = s.values[f];
     for (std::size_t k = 0; k < s.n; ++k) {
@@ -50,8 +49,8 @@ struct SplitCandidate {
   bool constant = true;  ///< feature has a single value in the node
   bool valid = false;    ///< a split respecting min_samples_leaf exists
   double proxy = -std::numeric_limits<double>::infinity();
-  std::uint32_t cut_rank = 0;   ///< best-split mode: rank <= cut_rank goes left
-  double threshold = 0.0;       ///< value threshold (both modes)
+  std::uint32_t cut_rank = 0;  ///< best-split mode: rank <= cut_rank goes left
+  double threshold = 0.0;      ///< value threshold (both modes)
 };
 
 class TreeBuilder {
@@ -157,8 +156,8 @@ class TreeBuilder {
       const std::size_t j = drawn + static_cast<std::size_t>(rng_.uniform_index(d - drawn));
       std::swap(features_[drawn], features_[j]);
       const std::uint32_t f = features_[drawn++];
-      const SplitCandidate c = p_.random_thresholds ? eval_random(f, start, n_node, total)
-                                                    : eval_best(f, start, n_node, total, sumsq);
+      const SplitCandidate c =
+          p_.random_thresholds ? eval_random(f, start, n_node, total) : eval_best(f, start, n_node, total, sumsq);
       if (c.constant) continue;
       ++visited;
       if (c.valid && c.proxy > best.proxy) {
@@ -226,8 +225,8 @@ class TreeBuilder {
       const std::size_t nl = q + 1;
       if (nl < min_leaf) continue;
       if (n_node - nl < min_leaf) break;
-      const double proxy = static_cast<double>(sl) / static_cast<double>(wl) +
-                           static_cast<double>(sr) / static_cast<double>(wr);
+      const double proxy =
+          static_cast<double>(sl) / static_cast<double>(wl) + static_cast<double>(sr) / static_cast<double>(wr);
       if (proxy > out.proxy) {
         out.proxy = proxy;
         out.valid = true;
@@ -290,7 +289,8 @@ class TreeBuilder {
     decltype(first) mid;
     if (p_.random_thresholds) {
       const float* col = s_.Xf.colptr(static_cast<arma::uword>(f));
-      mid = std::partition(first, last, [&](std::uint32_t row) { return static_cast<double>(col[row]) <= c.threshold; });
+      mid =
+          std::partition(first, last, [&](std::uint32_t row) { return static_cast<double>(col[row]) <= c.threshold; });
     } else {
       const std::uint32_t* rk = s_.rank.data() + static_cast<std::size_t>(f) * s_.n;
       mid = std::partition(first, last, [&](std::uint32_t row) { return rk[row] <= c.cut_rank; });
@@ -326,7 +326,8 @@ std::size_t FittedTree::depth() const {
 }
 
 std::size_t FittedTree::n_leaves() const {
-  return static_cast<std::size_t>(std::count_if(nodes.begin(), nodes.end(), [](const Node& n) { return n.feature < 0; }));
+  return static_cast<std::size_t>(
+      std::count_if(nodes.begin(), nodes.end(), [](const Node& n) { return n.feature < 0; }));
 }
 
 std::size_t TreeEnsemble::resolve_max_features(double spec, std::size_t d) {

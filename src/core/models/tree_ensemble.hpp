@@ -58,12 +58,12 @@ class TreeEnsemble final : public Surrogate {
  public:
   struct Params {
     int n_estimators = 1;
-    int max_depth = 0;              ///< 0 = unlimited
+    int max_depth = 0;  ///< 0 = unlimited
     int min_samples_leaf = 1;
     int min_samples_split = 2;
-    double max_features = 0.0;      ///< 0 = all; in (0, 1): fraction of d; >= 1: count; -1 = sqrt(d)
+    double max_features = 0.0;  ///< 0 = all; in (0, 1): fraction of d; >= 1: count; -1 = sqrt(d)
     bool bootstrap = false;
-    bool random_thresholds = false; ///< extra-trees
+    bool random_thresholds = false;  ///< extra-trees
   };
   TreeEnsemble(std::string name, Params params) : name_(std::move(name)), params_(params) {}
 
