@@ -15,7 +15,7 @@ Comparing two result folders:
   - .json: parsed and compared structurally: same keys, same list lengths,
     integers, booleans, strings and null exactly, other numbers within 1e-6
     relative (floor 1e-12). manifest.json: its version and environment fields
-    (tool, tool_version, git_revision, git_describe, git_dirty, libraries) are
+    (schema_version, tool, tool_version, git_revision, git_describe, git_dirty, libraries) are
     not compared, present or not; its
     "inputs" are compared by role and sha256 (paths depend on the invocation);
     resolved_config_toml without its output_dir line (--output changes it);
@@ -49,7 +49,7 @@ from pathlib import Path
 
 SKIPPED = {"timings.json", "candidate_timings.csv"}
 EXISTENCE_ONLY = {".png", ".svg"}
-MANIFEST_IGNORED = {"tool", "tool_version", "git_revision", "git_describe", "git_dirty", "libraries"}
+MANIFEST_IGNORED = {"schema_version", "tool", "tool_version", "git_revision", "git_describe", "git_dirty", "libraries"}
 REL_TOL = 1e-6
 ABS_FLOOR = 1e-12
 TOKEN = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|[^\d-]+|-", re.IGNORECASE)
