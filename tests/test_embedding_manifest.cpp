@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "app/embed_command.hpp"
 #include "core/errors.hpp"
 #include "io/atomic_file.hpp"
 #include "io/embedding_manifest.hpp"
@@ -111,6 +112,31 @@ TEST_F(EmbeddingManifestTest, CommittedPreparedManifestsMatch) {
   EXPECT_TRUE(verify_embedding_manifest(emb / "lsa768_train.npy", data / "train.csv"));
   EXPECT_TRUE(verify_embedding_manifest(emb / "lsa768_test.npy", data / "test.csv"));
   EXPECT_THROW(verify_embedding_manifest(emb / "lsa768_test.npy", data / "train.csv"), DataError);
+}
+
+}  // namespace
+}  // namespace tracer
+
+namespace tracer {
+namespace {
+
+TEST(EmbedAsOneUnit, AnEmbedKilledBeforeItsFinalManifestIsRefused) {
+  // What `tracer-bench embed` leaves when killed after writing the arrays
+  // but before completing the manifest.
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("tracer_embed_unit_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  write_file_atomic(dir / "train.csv", "\"id\",\"text\",\"label\"\n\"a\",\"b\",\"c\"\n");
+  write_file_atomic(dir / "e_train.npy", "new train bytes");
+  write_file_atomic(dir / "e.json", incomplete_manifest_json());
+  try {
+    verify_embedding_manifest(dir / "e_train.npy", dir / "train.csv");
+    ADD_FAILURE() << "expected a DataError";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("did not finish"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("e.json"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/encoder/embedding_ops.hpp"
 #include "io/atomic_file.hpp"
@@ -21,11 +22,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-std::string json_array(const arma::vec& v) {
-  // fmt's "{}" prints the shortest representation that round-trips.
-  return fmt::format("[{}]", fmt::join(v.begin(), v.end(), ", "));
-}
 
 /// One split's texts as the encoder sees them.
 struct Encoded {
@@ -116,44 +112,58 @@ EmbedReport run_embed(const EmbedOptions& options) {
   report.manifest = options.out_dir / (options.name + ".json");
   const std::string train_bytes = npy_bytes(train_out.features, report.train_npy.string());
   const std::string test_bytes = npy_bytes(test_out.features, report.test_npy.string());
+  // One unit: the manifest is first marked incomplete, then the arrays are
+  // written, then the manifest is completed with their checksums. A kill at
+  // any point leaves either the previous consistent set, or a manifest that
+  // says incomplete or whose checksums do not match: an experiment reading
+  // the files refuses both (verify_embedding_manifest).
+  write_file_atomic(report.manifest, incomplete_manifest_json());
   write_file_atomic(report.train_npy, train_bytes);
   write_file_atomic(report.test_npy, test_bytes);
 
   const LsaOptions& o = options.lsa;
-  const auto split_json = [](const std::filesystem::path& csv, std::size_t rows, const std::filesystem::path& npy,
-                             const std::string& npy_bytes_, std::size_t zero) {
-    return fmt::format(
-        "{{\"csv\": {}, \"csv_sha256\": {}, \"rows\": {}, \"npy\": {}, \"npy_sha256\": {}, "
-        "\"texts_without_vocabulary_terms\": {}}}",
-        json_quote(csv.string()), json_quote(sha256_file(csv)), rows, json_quote(npy.filename().string()),
-        json_quote(sha256_hex(npy_bytes_)), zero);
+  nlohmann::ordered_json m;
+  m["format"] = "tracer-bench embeddings 1";
+  m["complete"] = true;
+  m["encoder"] = "lsa";
+  m["name"] = options.name;
+  m["seed"] = options.seed;
+  m["pair"] = options.pair;
+  if (options.pair) m["pair_features"] = "[u, v, |u - v|, u * v]";
+  m["dtype"] = "<f4";
+  m["columns"] = train_out.features.n_cols;
+  m["lsa"] = {{"dimension", o.dimension},
+              {"ngram_max", o.ngram_max},
+              {"min_df", o.min_df},
+              {"max_features", o.max_features},
+              {"lowercase", o.lowercase},
+              {"join_apostrophes", o.join_apostrophes},
+              {"min_token_length", o.min_token_length},
+              {"sublinear_tf", o.sublinear_tf},
+              {"idf", "ln((1 + n) / (1 + df)) + 1"},
+              {"tfidf_norm", "l2"},
+              {"svd", "randomized"},
+              {"oversampling", o.oversampling},
+              {"power_iterations", o.power_iterations},
+              {"output_norm", "l2"}};
+  m["fit_texts"] = fit_texts.size();
+  m["vocabulary_size"] = encoder.vocabulary_size();
+  m["explained_variance_ratio_sum"] = arma::accu(encoder.explained_variance_ratio());
+  m["explained_variance_ratio"] =
+      std::vector<double>(encoder.explained_variance_ratio().begin(), encoder.explained_variance_ratio().end());
+  m["singular_values"] = std::vector<double>(encoder.singular_values().begin(), encoder.singular_values().end());
+  auto split = [](const std::filesystem::path& csv, std::size_t rows, const std::filesystem::path& npy,
+                  const std::string& bytes, std::size_t zero) {
+    return nlohmann::ordered_json{{"csv", csv.string()},
+                                  {"csv_sha256", sha256_file(csv)},
+                                  {"rows", rows},
+                                  {"npy", npy.filename().string()},
+                                  {"npy_sha256", sha256_hex(bytes)},
+                                  {"texts_without_vocabulary_terms", zero}};
   };
-  std::string json = "{\n";
-  json += fmt::format("  \"format\": \"tracer-bench embeddings 1\",\n");
-  json += fmt::format("  \"encoder\": \"lsa\",\n");
-  json += fmt::format("  \"name\": {},\n", json_quote(options.name));
-  json += fmt::format("  \"seed\": {},\n", options.seed);
-  json += fmt::format("  \"pair\": {},\n", options.pair);
-  if (options.pair) json += "  \"pair_features\": \"[u, v, |u - v|, u * v]\",\n";
-  json += fmt::format("  \"dtype\": \"<f4\",\n  \"columns\": {},\n", train_out.features.n_cols);
-  json += fmt::format(
-      "  \"lsa\": {{\"dimension\": {}, \"ngram_max\": {}, \"min_df\": {}, \"max_features\": {}, "
-      "\"lowercase\": {}, \"join_apostrophes\": {}, \"min_token_length\": {}, \"sublinear_tf\": {}, "
-      "\"idf\": \"ln((1 + n) / (1 + df)) + 1\", \"tfidf_norm\": \"l2\", \"svd\": \"randomized\", "
-      "\"oversampling\": {}, \"power_iterations\": {}, \"output_norm\": \"l2\"}},\n",
-      o.dimension, o.ngram_max, o.min_df, o.max_features, o.lowercase, o.join_apostrophes, o.min_token_length,
-      o.sublinear_tf, o.oversampling, o.power_iterations);
-  json += fmt::format("  \"fit_texts\": {},\n", fit_texts.size());
-  json += fmt::format("  \"vocabulary_size\": {},\n", encoder.vocabulary_size());
-  json += fmt::format("  \"explained_variance_ratio_sum\": {},\n", arma::accu(encoder.explained_variance_ratio()));
-  json += fmt::format("  \"explained_variance_ratio\": {},\n", json_array(encoder.explained_variance_ratio()));
-  json += fmt::format("  \"singular_values\": {},\n", json_array(encoder.singular_values()));
-  json += fmt::format("  \"train\": {},\n",
-                      split_json(options.train_csv, n_train, report.train_npy, train_bytes, train_out.zero_texts));
-  json += fmt::format("  \"test\": {}\n",
-                      split_json(options.test_csv, n_test, report.test_npy, test_bytes, test_out.zero_texts));
-  json += "}\n";
-  write_file_atomic(report.manifest, json);
+  m["train"] = split(options.train_csv, n_train, report.train_npy, train_bytes, train_out.zero_texts);
+  m["test"] = split(options.test_csv, n_test, report.test_npy, test_bytes, test_out.zero_texts);
+  write_file_atomic(report.manifest, m.dump(2) + "\n");
 
   report.train_rows = n_train;
   report.test_rows = n_test;
@@ -168,35 +178,8 @@ EmbedReport run_embed(const EmbedOptions& options) {
   return report;
 }
 
-std::string json_quote(std::string_view s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20)
-          out += fmt::format("\\u{:04x}", c);
-        else
-          out.push_back(ch);
-    }
-  }
-  out.push_back('"');
-  return out;
+std::string incomplete_manifest_json() {
+  return nlohmann::ordered_json{{"format", "tracer-bench embeddings 1"}, {"complete", false}}.dump(2) + "\n";
 }
 
 void check_output_name(const std::string& name) {

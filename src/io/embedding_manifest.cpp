@@ -50,6 +50,11 @@ bool verify_embedding_manifest(const std::filesystem::path& npy, const std::file
   }
   if (!j.is_object() || !j.contains("format") || !j["format"].is_string() || j["format"].get<std::string>() != kFormat)
     return false;  // someone else's sidecar: nothing we can check
+  if (j.contains("complete") && j["complete"] == false)
+    throw DataError(fmt::format(
+        "'{}': the `tracer-bench embed` run that wrote it did not finish (its manifest '{}' is still marked "
+        "incomplete); run the embed command again",
+        npy.string(), m));
 
   const std::string file = npy.filename().string();
   const nlohmann::json* split = nullptr;
