@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 
-#include "app/embed_command.hpp"
 #include "core/errors.hpp"
 #include "io/atomic_file.hpp"
 #include "io/embedding_manifest.hpp"

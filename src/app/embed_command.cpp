@@ -13,6 +13,7 @@
 
 #include "core/encoder/embedding_ops.hpp"
 #include "io/atomic_file.hpp"
+#include "io/embedding_manifest.hpp"
 #include "io/npy.hpp"
 
 namespace tracer {
@@ -112,19 +113,8 @@ EmbedReport run_embed(const EmbedOptions& options) {
   report.manifest = options.out_dir / (options.name + ".json");
   const std::string train_bytes = npy_bytes(train_out.features, report.train_npy.string());
   const std::string test_bytes = npy_bytes(test_out.features, report.test_npy.string());
-  // One unit: the manifest is first marked incomplete, then the arrays are
-  // written, then the manifest is completed with their checksums. A kill at
-  // any point leaves either the previous consistent set, or a manifest that
-  // says incomplete or whose checksums do not match: an experiment reading
-  // the files refuses both (verify_embedding_manifest).
-  write_file_atomic(report.manifest, incomplete_manifest_json());
-  write_file_atomic(report.train_npy, train_bytes);
-  write_file_atomic(report.test_npy, test_bytes);
-
   const LsaOptions& o = options.lsa;
   nlohmann::ordered_json m;
-  m["format"] = "tracer-bench embeddings 1";
-  m["complete"] = true;
   m["encoder"] = "lsa";
   m["name"] = options.name;
   m["seed"] = options.seed;
@@ -152,18 +142,18 @@ EmbedReport run_embed(const EmbedOptions& options) {
   m["explained_variance_ratio"] =
       std::vector<double>(encoder.explained_variance_ratio().begin(), encoder.explained_variance_ratio().end());
   m["singular_values"] = std::vector<double>(encoder.singular_values().begin(), encoder.singular_values().end());
-  auto split = [](const std::filesystem::path& csv, std::size_t rows, const std::filesystem::path& npy,
-                  const std::string& bytes, std::size_t zero) {
-    return nlohmann::ordered_json{{"csv", csv.string()},
-                                  {"csv_sha256", sha256_file(csv)},
-                                  {"rows", rows},
-                                  {"npy", npy.filename().string()},
-                                  {"npy_sha256", sha256_hex(bytes)},
-                                  {"texts_without_vocabulary_terms", zero}};
-  };
-  m["train"] = split(options.train_csv, n_train, report.train_npy, train_bytes, train_out.zero_texts);
-  m["test"] = split(options.test_csv, n_test, report.test_npy, test_bytes, test_out.zero_texts);
-  write_file_atomic(report.manifest, m.dump(2) + "\n");
+  // One unit (write_embedding_set): incomplete manifest, arrays, final manifest.
+  write_embedding_set(report.manifest, m,
+                      {options.train_csv,
+                       n_train,
+                       report.train_npy,
+                       train_bytes,
+                       {{"texts_without_vocabulary_terms", train_out.zero_texts}}},
+                      {options.test_csv,
+                       n_test,
+                       report.test_npy,
+                       test_bytes,
+                       {{"texts_without_vocabulary_terms", test_out.zero_texts}}});
 
   report.train_rows = n_train;
   report.test_rows = n_test;
@@ -176,10 +166,6 @@ EmbedReport run_embed(const EmbedOptions& options) {
   log(fmt::format("wrote {}, {} and {} ({:.2f} s)", report.train_npy.string(), report.test_npy.string(),
                   report.manifest.string(), report.total_seconds));
   return report;
-}
-
-std::string incomplete_manifest_json() {
-  return nlohmann::ordered_json{{"format", "tracer-bench embeddings 1"}, {"complete", false}}.dump(2) + "\n";
 }
 
 void check_output_name(const std::string& name) {

@@ -64,10 +64,6 @@ TextColumns read_text_columns(const std::filesystem::path& csv, bool pair);
 /// LSA and GloVe-SIF embed commands.
 void check_output_name(const std::string& name);
 
-/// The manifest an embed command writes before its arrays: it marks the set
-/// incomplete until the final manifest (with checksums) replaces it.
-std::string incomplete_manifest_json();
-
 /// Runs the whole command. Throws std::invalid_argument for bad options and
 /// std::runtime_error for unreadable/invalid input or failed writes.
 EmbedReport run_embed(const EmbedOptions& options);

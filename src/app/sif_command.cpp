@@ -14,6 +14,7 @@
 #include "io/atomic_file.hpp"
 #include "app/embed_command.hpp"
 #include "io/glove_store.hpp"
+#include "io/embedding_manifest.hpp"
 #include "io/npy.hpp"
 
 namespace tracer {
@@ -93,22 +94,6 @@ SifEmbedReport run_sif_embed(const SifEmbedOptions& options) {
   report.manifest = options.out_dir / (options.name + ".json");
   const std::string train_bytes = npy_bytes(train_features, report.train_npy.string());
   const std::string test_bytes = npy_bytes(test_features, report.test_npy.string());
-  // One unit, as in run_embed: incomplete manifest, arrays, final manifest.
-  write_file_atomic(report.manifest, incomplete_manifest_json());
-  write_file_atomic(report.train_npy, train_bytes);
-  write_file_atomic(report.test_npy, test_bytes);
-
-  auto split = [](const std::filesystem::path& csv, std::size_t rows, const std::filesystem::path& npy,
-                  const std::string& bytes, const SifStats& stats) {
-    nlohmann::ordered_json j{{"csv", csv.string()},
-                             {"csv_sha256", sha256_file(csv)},
-                             {"rows", rows},
-                             {"npy", npy.filename().string()},
-                             {"npy_sha256", sha256_hex(bytes)}};
-    const nlohmann::ordered_json counts = stats_json(stats);  // alive for the loop
-    for (const auto& [k, v] : counts.items()) j[k] = v;
-    return j;
-  };
   std::vector<std::vector<double>> components;
   for (arma::uword k = 0; k < encoder.components().n_rows; ++k) {
     const arma::rowvec u = encoder.components().row(k);
@@ -116,8 +101,6 @@ SifEmbedReport run_sif_embed(const SifEmbedOptions& options) {
   }
   const SifOptions& o = options.sif;
   nlohmann::ordered_json m;
-  m["format"] = "tracer-bench embeddings 1";
-  m["complete"] = true;
   m["encoder"] = "glove-sif";
   m["name"] = options.name;
   m["pair"] = options.pair;
@@ -144,9 +127,10 @@ SifEmbedReport run_sif_embed(const SifEmbedOptions& options) {
                "punctuation as tokens; unknown hyphenated words split"}};
   m["components"] = components;
   m["fit_texts"] = fit_texts.size();
-  m["train"] = split(options.train_csv, n_train, report.train_npy, train_bytes, report.train_stats);
-  m["test"] = split(options.test_csv, n_test, report.test_npy, test_bytes, report.test_stats);
-  write_file_atomic(report.manifest, m.dump(2) + "\n");
+  // One unit (write_embedding_set): incomplete manifest, arrays, final manifest.
+  write_embedding_set(report.manifest, m,
+                      {options.train_csv, n_train, report.train_npy, train_bytes, stats_json(report.train_stats)},
+                      {options.test_csv, n_test, report.test_npy, test_bytes, stats_json(report.test_stats)});
 
   report.train_rows = n_train;
   report.test_rows = n_test;

@@ -25,7 +25,32 @@ std::string hash_of(const std::filesystem::path& p, std::string_view what) {
     throw DataError(fmt::format("cannot read {} '{}' to check its sha256", what, p.string()));
   }
 }
+nlohmann::ordered_json split_entry(const EmbeddingSplit& s) {
+  nlohmann::ordered_json j{{"csv", s.csv.string()},
+                           {"csv_sha256", sha256_file(s.csv)},
+                           {"rows", s.rows},
+                           {"npy", s.npy.filename().string()},
+                           {"npy_sha256", sha256_hex(s.npy_bytes)}};
+  for (const auto& [k, v] : s.extra.items()) j[k] = v;
+  return j;
+}
 }  // namespace
+
+std::string incomplete_manifest_json() {
+  return nlohmann::ordered_json{{"format", kFormat}, {"complete", false}}.dump(2) + "\n";
+}
+
+void write_embedding_set(const std::filesystem::path& manifest, const nlohmann::ordered_json& body,
+                         const EmbeddingSplit& train, const EmbeddingSplit& test) {
+  nlohmann::ordered_json m{{"format", kFormat}, {"complete", true}};
+  for (const auto& [k, v] : body.items()) m[k] = v;
+  m["train"] = split_entry(train);
+  m["test"] = split_entry(test);
+  write_file_atomic(manifest, incomplete_manifest_json());
+  write_file_atomic(train.npy, train.npy_bytes);
+  write_file_atomic(test.npy, test.npy_bytes);
+  write_file_atomic(manifest, m.dump(2) + "\n");
+}
 
 std::filesystem::path embedding_manifest_path(const std::filesystem::path& npy) {
   const std::string file = npy.filename().string();

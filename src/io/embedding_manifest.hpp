@@ -5,8 +5,32 @@
 // sha256 ("csv", "csv_sha256") and the .npy it wrote and its sha256 ("npy",
 // "npy_sha256").
 #include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
 
 namespace tracer {
+
+/// One split of an embedding set, as the writer records it.
+struct EmbeddingSplit {
+  std::filesystem::path csv;  ///< the trace table embedded
+  std::size_t rows = 0;
+  std::filesystem::path npy;                                        ///< where the array goes
+  std::string npy_bytes;                                            ///< the array's file content
+  nlohmann::ordered_json extra = nlohmann::ordered_json::object();  ///< encoder-specific counts
+};
+
+/// Writes an embedding set as one unit: first the manifest marked
+/// incomplete, then the two arrays, then the manifest with "complete": true,
+/// the keys of `body` and per split csv, csv_sha256, rows, npy, npy_sha256 and
+/// the split's extra keys. A kill at any point leaves the previous consistent
+/// set, a manifest still marked incomplete, or checksums that do not match:
+/// verify_embedding_manifest refuses the last two.
+void write_embedding_set(const std::filesystem::path& manifest, const nlohmann::ordered_json& body,
+                         const EmbeddingSplit& train, const EmbeddingSplit& test);
+
+/// The manifest written before the arrays (what a killed write leaves).
+std::string incomplete_manifest_json();
 
 /// The sidecar manifest a .npy would have: <dir>/<name>.json for
 /// <dir>/<name>_train.npy or <dir>/<name>_test.npy; empty for any other name.

@@ -73,9 +73,7 @@ Plot alpha_plot(const ExperimentResults& r, const RunResult& run, GateMode mode)
   double lo = alphas.front();
   for (double a : alphas) {
     const DayOutcome* o = find_outcome(run, p.days, mode, a);
-    const BaselineOutcome* b = nullptr;
-    for (const auto& bo : run.replay.baseline)
-      if (bo.alpha == a) b = &bo;
+    const BaselineOutcome* b = find_baseline(run, a);
     const double t_cov = o ? 100.0 * o->test.coverage : NAN;
     const double t_ta = o && o->test.handled ? o->test.ta : NAN;
     const double b_cov = b ? (b->found ? 100.0 * b->test.coverage : 0.0) : NAN;
@@ -250,9 +248,8 @@ std::string comparison_plot_markdown(const ExperimentResults& r, PlotSink& sink)
   for (double alpha : p.alphas) {
     dat << num(alpha);
     for (const RunResult* run : runs)
-      for (const auto& o : run->replay.outcomes)
-        if (o.day == p.days && o.mode == mode && o.alpha == alpha)
-          dat << " " << num(100 * o.test.coverage) << " " << (o.test.handled ? num(o.test.ta) : std::string("NaN"));
+      if (const DayOutcome* o = find_outcome(*run, p.days, mode, alpha))
+        dat << " " << num(100 * o->test.coverage) << " " << (o->test.handled ? num(o->test.ta) : std::string("NaN"));
     dat << "\n";
   }
   const std::size_t n = runs.size();

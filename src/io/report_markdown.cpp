@@ -172,9 +172,7 @@ std::string report_markdown(const ExperimentResults& r) {
       md << "\n";
       for (const auto& o : run.replay.outcomes) {
         if (o.day != last || o.mode != mode) continue;
-        const BaselineOutcome* base = nullptr;
-        for (const auto& bo : run.replay.baseline)
-          if (bo.alpha == o.alpha) base = &bo;
+        const BaselineOutcome* base = find_baseline(run, o.alpha);
         md << "| " << num(o.alpha) << " | " << (o.deployed ? family_name(o.family) : "none (teacher)") << " | `"
            << o.surrogate << "` | " << pct(o.test.coverage) << " | " << test_ta_cell(o) << " | "
            << pct(o.test_gt_accuracy) << " | ";
@@ -237,9 +235,7 @@ std::string report_markdown(const ExperimentResults& r) {
         if (run.seed_index != 0) continue;
         for (const auto& o : run.replay.outcomes) {
           if (o.day != last || o.mode != p.gate.modes.front() || o.alpha != alpha) continue;
-          const BaselineOutcome* base = nullptr;
-          for (const auto& bo : run.replay.baseline)
-            if (bo.alpha == o.alpha) base = &bo;
+          const BaselineOutcome* base = find_baseline(run, o.alpha);
           md << "| " << md_cell(run.encoder) << " | " << md_cell(run.teacher) << " | "
              << pct(run.replay.teacher_test_accuracy) << " | " << run.pool_size << " | " << num(alpha) << " | "
              << (o.deployed ? family_name(o.family) : "none") << " | " << pct(o.test.coverage) << " | "

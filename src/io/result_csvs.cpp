@@ -11,6 +11,19 @@ namespace {
 
 std::string str(std::size_t v) { return std::to_string(v); }
 
+/// encoder, teacher, pool_size (the columns that name a run, first in every
+/// per-run table), then `rest`. R has a `run` pointer.
+template <class R>
+CsvLayout<R> with_run_columns(std::initializer_list<CsvColumn<R>> rest) {
+  CsvLayout<R> layout = {
+      {"encoder", [](const R& r) { return r.run->encoder; }},
+      {"teacher", [](const R& r) { return r.run->teacher; }},
+      {"pool_size", [](const R& r) { return str(r.run->pool_size); }},
+  };
+  layout.insert(layout.end(), rest);
+  return layout;
+}
+
 // ---- alpha_sweep.csv: one row per day-final outcome ------------------------
 struct SweepRow {
   const RunResult* run;
@@ -20,10 +33,7 @@ struct SweepRow {
 
 const CsvLayout<SweepRow>& sweep_layout() {
   using R = SweepRow;
-  static const CsvLayout<R> layout = {
-      {"encoder", [](const R& r) { return r.run->encoder; }},
-      {"teacher", [](const R& r) { return r.run->teacher; }},
-      {"pool_size", [](const R& r) { return str(r.run->pool_size); }},
+  static const CsvLayout<R> layout = with_run_columns<R>({
       {"gate_mode", [](const R& r) { return gate_mode_name(r.o->mode); }},
       {"seed_index", [](const R& r) { return str(r.run->seed_index); }},
       {"alpha", [](const R& r) { return num(r.o->alpha); }},
@@ -45,7 +55,7 @@ const CsvLayout<SweepRow>& sweep_layout() {
       {"baseline_coverage", [](const R& r) { return num(r.base ? r.base->test.coverage : 0.0); }},
       {"baseline_teacher_agreement", [](const R& r) { return num(r.base ? r.base->test.ta : 0.0); }},
       {"baseline_gt_accuracy", [](const R& r) { return num(r.base ? r.base->test_gt_accuracy : 0.0); }},
-  };
+  });
   return layout;
 }
 
@@ -57,10 +67,7 @@ struct FlyRow {
 
 const CsvLayout<FlyRow>& flywheel_layout() {
   using R = FlyRow;
-  static const CsvLayout<R> layout = {
-      {"encoder", [](const R& r) { return r.run->encoder; }},
-      {"teacher", [](const R& r) { return r.run->teacher; }},
-      {"pool_size", [](const R& r) { return str(r.run->pool_size); }},
+  static const CsvLayout<R> layout = with_run_columns<R>({
       {"gate_mode", [](const R& r) { return gate_mode_name(r.o->mode); }},
       {"seed_index", [](const R& r) { return str(r.run->seed_index); }},
       {"seed", [](const R& r) { return std::to_string(r.run->seed); }},
@@ -93,7 +100,7 @@ const CsvLayout<FlyRow>& flywheel_layout() {
       {"test_gt_correct", [](const R& r) { return str(r.o->test_gt_correct); }},
       {"test_gt_accuracy", [](const R& r) { return num(r.o->test_gt_accuracy); }},
       {"gate_note", [](const R& r) { return r.o->gate_note; }},
-  };
+  });
   return layout;
 }
 
@@ -105,15 +112,12 @@ struct CandidateRow {
 
 CsvLayout<CandidateRow> candidate_layout(bool with_timing) {
   using R = CandidateRow;
-  CsvLayout<R> layout = {
-      {"encoder", [](const R& r) { return r.run->encoder; }},
-      {"teacher", [](const R& r) { return r.run->teacher; }},
-      {"pool_size", [](const R& r) { return str(r.run->pool_size); }},
+  CsvLayout<R> layout = with_run_columns<R>({
       {"seed_index", [](const R& r) { return str(r.run->seed_index); }},
       {"day", [](const R& r) { return str(r.c->day); }},
       {"candidate", [](const R& r) { return r.c->name; }},
       {"trained", [](const R& r) { return yes_no(r.c->trained); }},
-  };
+  });
   if (!with_timing) layout.push_back({"error", [](const R& r) { return r.c->error; }});
   layout.push_back({"val_macro_f1", [](const R& r) { return num(r.c->val_macro_f1); }});
   layout.push_back({"val_accuracy", [](const R& r) { return num(r.c->val_accuracy); }});
@@ -138,10 +142,7 @@ struct CostCsvRow {
 
 const CsvLayout<CostCsvRow>& cost_layout() {
   using R = CostCsvRow;
-  static const CsvLayout<R> layout = {
-      {"encoder", [](const R& r) { return r.run->encoder; }},
-      {"teacher", [](const R& r) { return r.run->teacher; }},
-      {"pool_size", [](const R& r) { return str(r.run->pool_size); }},
+  static const CsvLayout<R> layout = with_run_columns<R>({
       {"gate_mode", [](const R& r) { return gate_mode_name(r.c->mode); }},
       {"seed_index", [](const R& r) { return str(r.run->seed_index); }},
       {"method", [](const R& r) { return std::string(r.c->baseline ? "baseline" : "tracer"); }},
@@ -152,7 +153,7 @@ const CsvLayout<CostCsvRow>& cost_layout() {
       {"usd_per_day_without_routing", [](const R& r) { return num(r.c->projection.usd_per_day_without_routing); }},
       {"usd_per_day_with_routing", [](const R& r) { return num(r.c->projection.usd_per_day_with_routing); }},
       {"usd_saved_per_year", [](const R& r) { return num(r.c->projection.usd_saved_per_year); }},
-  };
+  });
   return layout;
 }
 
