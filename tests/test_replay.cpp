@@ -92,13 +92,32 @@ TEST(Replay, IdenticalAtOneAndTwoThreads) {
     EXPECT_EQ(a.candidates[i].val_macro_f1, b.candidates[i].val_macro_f1);
 }
 
-TEST(Replay, DaysAreCumulativeAndEqual) {
+TEST(Replay, DaysAreCutLikeNumpyArraySplit) {
+  // np.array_split(range(10003), 5): 2001, 2001, 2001, 2000, 2000.
+  EXPECT_EQ(day_boundaries(10003, 5), (std::vector<std::size_t>{2001, 4002, 6003, 8003, 10003}));
+  EXPECT_EQ(day_boundaries(18000, 5), (std::vector<std::size_t>{3600, 7200, 10800, 14400, 18000}));
   const ReplayData data = synthetic(1000, 100, 3, 1.0, false, 4);
   const ReplayResult r = run_replay(data, settings(1), 5);
-  ASSERT_EQ(r.day_sizes.size(), 3u);
-  EXPECT_EQ(r.day_sizes[0], 333u);
-  EXPECT_EQ(r.day_sizes[1], 666u);
-  EXPECT_EQ(r.day_sizes[2], 1000u);
+  EXPECT_EQ(r.day_sizes, (std::vector<std::size_t>{334, 667, 1000}));
+  for (std::size_t d = 0; d < 3; ++d) EXPECT_EQ(r.day_order[d].n_elem, r.day_sizes[d]);
+}
+
+TEST(Replay, PerClassCapIsTheReferenceSubsample) {
+  // 300 rows of class 0, 60 of class 1, 40 of class 2; cap 240 -> 80 per class.
+  arma::uvec labels(400);
+  for (arma::uword i = 0; i < 400; ++i) labels[i] = i < 300 ? 0 : i < 360 ? 1 : 2;
+  const arma::uvec rows = arma::regspace<arma::uvec>(0, 399);
+  const arma::uvec kept = cap_per_class(rows, labels, 240, 9);
+  const arma::uvec kept_labels = labels.elem(kept);
+  EXPECT_EQ(arma::accu(kept_labels == 0), 80u);
+  EXPECT_EQ(arma::accu(kept_labels == 1), 60u);
+  EXPECT_EQ(arma::accu(kept_labels == 2), 40u);
+  EXPECT_TRUE(kept.is_sorted());
+  // Under the cap, or with the cap off, nothing is dropped.
+  EXPECT_EQ(cap_per_class(rows, labels, 400, 9).n_elem, 400u);
+  EXPECT_EQ(cap_per_class(rows, labels, 0, 9).n_elem, 400u);
+  // Seeded: the same rows for the same seed.
+  EXPECT_TRUE(arma::all(cap_per_class(rows, labels, 240, 9) == kept));
 }
 
 TEST(Replay, MismatchedDataIsAClearError) {

@@ -44,6 +44,10 @@ class Experiment {
   /// The replay of one unit (its test view attached).
   RunResult run_unit(const WorkUnit& unit, const ProgressFn& progress) const;
 
+  /// The test rows a unit's replay is scored on (with embeddings only for the
+  /// fixed split and seed 0, the replays whose artifacts are written).
+  std::shared_ptr<const TestView> test_view(const WorkUnit& unit) const;
+
   /// What a unit file of this experiment must carry.
   UnitIdentity identity(const WorkUnit& unit, const BuildInfo& build) const;
 

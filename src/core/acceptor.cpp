@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "core/lbfgs.hpp"
-#include "core/softmax_loss.hpp"
+#include "core/logistic_loss.hpp"
 #include "core/standard_scaler.hpp"
 
 namespace tracer {
@@ -44,16 +44,21 @@ void Acceptor::fit(const arma::mat& probs, const arma::uvec& agree) {
   const arma::mat F = acceptor_features(probs);
   scaler.fit(F);
   const arma::mat Z = scaler.transform(F);
-  // Two-class softmax == logistic regression: P(agree) = sigmoid(z1 - z0).
-  SoftmaxLoss loss(Z, agree, 2, 1.0);
-  arma::mat W(kAcceptorFeatures + 1, 2, arma::fill::zeros);
-  minimize_lbfgs(loss, W);
+  // Binary logistic regression with C = 1, the reference's
+  // LogisticRegression(C=1.0) (a two-column softmax would be C = 2). L-BFGS
+  // to scikit-learn's tol 1e-4 on the (1/(C n))-scaled objective, tightened to
+  // 1e-8 because the threshold walks read these scores to many digits.
+  const BinaryLogisticLoss loss(Z, agree, kAcceptorC);
+  arma::mat w(kAcceptorFeatures + 1, 1, arma::fill::zeros);
+  LbfgsOptions opt;
+  opt.gradient_tolerance = 1e-8;
+  minimize_lbfgs(loss, w, opt);
   for (std::size_t j = 0; j < kAcceptorFeatures; ++j) {
     mean_[j] = scaler.mean()[j];
     scale_[j] = scaler.scale()[j];
-    weight_[j] = W(j, 1) - W(j, 0);
+    weight_[j] = w(j, 0);
   }
-  bias_ = W(kAcceptorFeatures, 1) - W(kAcceptorFeatures, 0);
+  bias_ = w(kAcceptorFeatures, 0);
 }
 
 double Acceptor::score_row(const double* p, std::size_t K, std::size_t stride) const {

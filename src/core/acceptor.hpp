@@ -15,6 +15,10 @@ namespace tracer {
 
 inline constexpr std::size_t kAcceptorFeatures = 4;
 
+/// The acceptor's inverse L2 strength: scikit-learn's LogisticRegression(C=1.0)
+/// of the reference (tracer-llm 0.3.3, section 3.2).
+inline constexpr double kAcceptorC = 1.0;
+
 /// The four acceptor features of one probability row p[0..K): top-1
 /// probability, top-2 probability, their margin, entropy / ln K. Non-finite or
 /// negative probabilities count as 0 (defensive: our models never emit them).
@@ -25,7 +29,7 @@ arma::mat acceptor_features(const arma::mat& probs);
 
 class Acceptor {
  public:
-  /// Fits P(agree | features(probs)) by L2 logistic regression (C = 1) on
+  /// Fits P(agree | features(probs)) by binary L2 logistic regression (C = 1) on
   /// standardised features. If every row agrees or every row disagrees there is
   /// nothing to learn; the acceptor then scores by the top-1 probability (as the
   /// reference does) and says so in score_name().

@@ -130,6 +130,7 @@ CalibrationResult make_found(const Candidate& c, std::size_t n, double bound_lev
   r.coverage = static_cast<double>(c.n_accepted) / static_cast<double>(n);
   r.ta_point = static_cast<double>(c.n_agree) / static_cast<double>(c.n_accepted);
   r.ta_lower_bound = clopper_pearson_lower(c.n_agree, c.n_accepted, bound_level);
+  r.bound_level = bound_level;
   return r;
 }
 
@@ -355,19 +356,24 @@ CalibrationResult calibrate_fixed_sequence(const arma::vec& scores, const arma::
   return walk_fixed_sequence(grid_candidates(s, grid_size, start), n, alpha, delta, min_accepted, fn);
 }
 
-CalibrationResult calibrate_fixed_sequence_on_grid(const arma::vec& scores, const arma::uvec& agree, double alpha,
-                                                   double delta, std::size_t min_accepted,
-                                                   const std::vector<double>& thresholds) {
-  constexpr const char* fn = "calibrate_fixed_sequence_on_grid";
+namespace {
+
+// The candidates of a fixed threshold list on the calibration sample, strict
+// to loose (sorted descending, duplicates dropped). Validates like the public
+// calibrators; returns a refusal reason in `reason` when there is nothing to
+// test.
+std::vector<Candidate> fixed_grid_candidates(const arma::vec& scores, const arma::uvec& agree, double alpha,
+                                             double delta, const std::vector<double>& thresholds, const char* fn,
+                                             std::string& reason) {
   check_sample(scores, agree, fn);
   check_alpha(alpha, fn);
   check_level(delta, fn);
   for (double t : thresholds)
     if (std::isnan(t)) throw InternalError(fmt::format("{}: a grid threshold is NaN", fn));
-  const std::size_t n = scores.n_elem;
-  if (n == 0) return make_refused(fmt::format("{}: empty calibration sample", fn));
-  if (thresholds.empty()) return make_refused(fmt::format("{}: empty threshold grid", fn));
-  if (alpha >= 1.0) return make_refused(fmt::format("{}: alpha = 1 cannot be certified from a finite sample", fn));
+  if (scores.n_elem == 0) reason = fmt::format("{}: empty calibration sample", fn);
+  else if (thresholds.empty()) reason = fmt::format("{}: empty threshold grid", fn);
+  else if (alpha >= 1.0) reason = fmt::format("{}: alpha = 1 cannot be certified from a finite sample", fn);
+  if (!reason.empty()) return {};
   std::vector<double> grid = thresholds;
   std::sort(grid.begin(), grid.end(), std::greater<>());
   grid.erase(std::unique(grid.begin(), grid.end()), grid.end());
@@ -375,9 +381,118 @@ CalibrationResult calibrate_fixed_sequence_on_grid(const arma::vec& scores, cons
   std::vector<Candidate> seq;
   seq.reserve(grid.size());
   for (double t : grid) seq.push_back(s.at_threshold(t));
+  return seq;
+}
+
+}  // namespace
+
+CalibrationResult calibrate_fixed_sequence_on_grid(const arma::vec& scores, const arma::uvec& agree, double alpha,
+                                                   double delta, std::size_t min_accepted,
+                                                   const std::vector<double>& thresholds) {
+  return calibrate_multistart_on_grid(scores, agree, alpha, delta, min_accepted, thresholds, 1);
+}
+
+// Why several starts keep the level. Walk j (j = 1..k) is an ordinary
+// fixed-sequence procedure on the sub-sequence that begins at its start; the
+// order and the starts are fixed before the rows are seen, so walk j makes a
+// false rejection with probability <= delta / k (step (2) below, with no
+// monotonicity needed because the thresholds are fixed, step (1)). A deployed
+// threshold with TA < alpha needs a false rejection by some walk, so
+// P(TA(t_hat) < alpha) <= sum_j delta / k = delta. Walks may overlap (an early
+// walk can pass a later start); that changes nothing in the bound.
+CalibrationResult calibrate_multistart_on_grid(const arma::vec& scores, const arma::uvec& agree, double alpha,
+                                               double delta, std::size_t min_accepted,
+                                               const std::vector<double>& thresholds, std::size_t starts) {
+  constexpr const char* fn = "calibrate_multistart_on_grid";
+  if (starts == 0) throw InternalError(fmt::format("{}: starts must be >= 1", fn));
+  std::string reason;
+  const std::vector<Candidate> seq = fixed_grid_candidates(scores, agree, alpha, delta, thresholds, fn, reason);
+  if (!reason.empty()) return make_refused(reason);
+  const std::size_t n = scores.n_elem;
+  const std::size_t k = std::min(starts, seq.size());
+  // The level is fixed by the requested number of starts, not by how many the
+  // grid could hold, so it never depends on the data.
+  const double level = delta / static_cast<double>(starts);
   // A threshold that accepts no row is a failure to reject like any other
   // (TA is undefined there); min_accepted >= 1 makes the walk stop on it.
-  return walk_fixed_sequence(seq, n, alpha, delta, std::max<std::size_t>(min_accepted, 1), fn);
+  const std::size_t min_rows = std::max<std::size_t>(min_accepted, 1);
+  const Candidate* best = nullptr;
+  std::size_t best_index = 0;
+  for (std::size_t j = 0; j < k; ++j) {
+    const std::size_t start = j * seq.size() / k;
+    for (std::size_t i = start; i < seq.size(); ++i) {
+      const Candidate& c = seq[i];
+      if (c.n_accepted < min_rows || !binomial_certifies(c.n_agree, c.n_accepted, alpha, level)) break;
+      if (best == nullptr || i > best_index) {
+        best = &c;
+        best_index = i;
+      }
+    }
+  }
+  if (best == nullptr) {
+    const Candidate& first = seq.front();
+    if (first.n_accepted < min_rows)
+      return make_refused(fmt::format("{}: the strictest threshold {:.6g} accepts {} rows, fewer than {}", fn,
+                                      first.threshold, first.n_accepted, min_rows));
+    return make_refused(fmt::format("{}: TA >= {} not certified at level {:.4g} ({} start(s)); strictest {}", fn,
+                                    alpha, level, starts, describe(first, n, level)));
+  }
+  return make_found(*best, n, level);
+}
+
+CalibrationResult calibrate_bonferroni_on_grid(const arma::vec& scores, const arma::uvec& agree, double alpha,
+                                               double delta, std::size_t min_accepted,
+                                               const std::vector<double>& thresholds) {
+  constexpr const char* fn = "calibrate_bonferroni_on_grid";
+  std::string reason;
+  const std::vector<Candidate> seq = fixed_grid_candidates(scores, agree, alpha, delta, thresholds, fn, reason);
+  if (!reason.empty()) return make_refused(reason);
+  const std::size_t n = scores.n_elem;
+  // m counts the thresholds as given (after dropping duplicates, which the
+  // grid's construction fixes before the rows are seen).
+  const double level = delta / static_cast<double>(seq.size());
+  const std::size_t min_rows = std::max<std::size_t>(min_accepted, 1);
+  const Candidate* best = nullptr;
+  for (const Candidate& c : seq)
+    if (c.n_accepted >= min_rows && binomial_certifies(c.n_agree, c.n_accepted, alpha, level)) best = &c;
+  if (best == nullptr)
+    return make_refused(fmt::format("{}: none of {} grid thresholds certifies TA >= {} at delta / m = {:.4g}", fn,
+                                    seq.size(), alpha, level));
+  return make_found(*best, n, level);
+}
+
+ThresholdGrid coverage_quantile_grid(const arma::vec& reference_scores, std::size_t levels,
+                                     double min_reference_coverage) {
+  constexpr const char* fn = "coverage_quantile_grid";
+  if (levels == 0) throw InternalError(fmt::format("{}: levels must be >= 1", fn));
+  for (arma::uword i = 0; i < reference_scores.n_elem; ++i)
+    if (!std::isfinite(reference_scores[i]))
+      throw InternalError(fmt::format("{}: reference score {} is not finite", fn, i));
+  ThresholdGrid grid;
+  const std::size_t m = reference_scores.n_elem;
+  if (m == 0) {  // no reference: the only fixed choice left is accept-all
+    grid.thresholds.push_back(-kInf);
+    grid.reference_coverage.push_back(1.0);
+    return grid;
+  }
+  const arma::vec sorted = arma::sort(reference_scores, "descend");
+  for (std::size_t l = 1; l <= levels; ++l) {
+    const double t = l == levels ? -kInf : sorted[(l * m + levels - 1) / levels - 1];
+    // Coverage of the reference at t (ties accepted together).
+    const auto accepted = static_cast<double>(arma::accu(sorted >= t));
+    const double cov = accepted / static_cast<double>(m);
+    if (cov < min_reference_coverage && l != levels) continue;
+    if (!grid.thresholds.empty() && grid.thresholds.back() == t) continue;
+    grid.thresholds.push_back(t);
+    grid.reference_coverage.push_back(cov);
+  }
+  return grid;
+}
+
+double certifiable_start_coverage(double alpha, double level, std::size_t n, double floor) {
+  if (n == 0) return 1.0;
+  const std::size_t rows = std::min(n, min_rows_to_certify(alpha, level, 1));
+  return std::min(1.0, std::max(floor, static_cast<double>(rows) / static_cast<double>(n)));
 }
 
 // Bonferroni (union bound): with m hypotheses each tested at delta / m,

@@ -27,6 +27,14 @@
 // claim: choosing among families, alphas or days on the same rows spends it
 // again (see certify_global).
 //
+// Which sequence is tested matters for validity. The gate modes of the
+// replay (protocol/settings.hpp) test thresholds fixed before the calibration
+// rows are seen (coverage_quantile_grid of the validation split's scores) with
+// calibrate_multistart_on_grid (fixed sequence, one or several starts) or
+// calibrate_bonferroni_on_grid: valid for any acceptor. calibrate_fixed_sequence
+// and calibrate_bonferroni read their thresholds off the calibration rows and
+// need a monotone acceptor (kept as the `certified-datawalk` comparison).
+//
 // Pure math: no IO. Inputs are validated; a bad input (alpha, delta out of
 // range, mismatched sizes, NaN scores) is a broken precondition of the
 // caller, which validated the config: it throws InternalError with the reason.
@@ -102,6 +110,7 @@ struct CalibrationResult {
   /// tested (delta; delta/m for Bonferroni; 0.1 for the point estimate, where
   /// it is descriptive only). For the certified methods it is >= alpha.
   double ta_lower_bound = 0.0;
+  double bound_level = 0.0;  ///< the level of ta_lower_bound
   std::string reason_if_not_found;
 };
 
@@ -153,6 +162,53 @@ CalibrationResult calibrate_fixed_sequence_on_grid(const arma::vec& scores, cons
 /// less coverage than fixed-sequence because each test pays for all m.
 CalibrationResult calibrate_bonferroni(const arma::vec& scores, const arma::uvec& agree, double alpha, double delta,
                                        std::size_t min_accepted, std::size_t grid_size = kDefaultBonferroniGrid);
+
+// --- thresholds fixed before the calibration rows are seen -------------------
+
+/// A hypothesis sequence for the gate, fixed before any calibration row is
+/// looked at: thresholds strict to loose, each with the coverage it has on the
+/// reference sample it was read from.
+struct ThresholdGrid {
+  std::vector<double> thresholds;          ///< strict to loose; the last may be -infinity (accept all)
+  std::vector<double> reference_coverage;  ///< share of the reference sample each accepts
+};
+
+/// The coverage-quantile grid of a reference sample (in the replay: the
+/// acceptor's scores on the validation split, which trains the acceptor and
+/// never calibrates it). Level l = 1..G accepts the top ceil(l m / G) of the m
+/// reference scores; level G is accept-all (-infinity), the Global family.
+/// Levels whose reference coverage is below min_reference_coverage are
+/// dropped (the walk would start where it cannot certify), ties merge levels.
+/// Everything here is a function of the reference scores, G and the floor
+/// only, so a test on the calibration rows needs no monotonicity assumption.
+ThresholdGrid coverage_quantile_grid(const arma::vec& reference_scores, std::size_t levels,
+                                     double min_reference_coverage);
+
+/// The reference coverage from which a walk at `level` can certify alpha with
+/// one disagreement among n calibration rows: min_rows_to_certify(alpha,
+/// level, 1) / n, at least `floor` (and at most 1). A function of (alpha,
+/// level, n, floor) only.
+double certifiable_start_coverage(double alpha, double level, std::size_t n, double floor);
+
+/// Multi-start fixed-sequence testing on a fixed grid: `starts` walks begin at
+/// evenly spaced levels of the grid (the first at level 0), each walks strict
+/// to loose at level delta / starts and stops at its first non-rejection, and
+/// the loosest threshold any walk rejected is deployed. Each walk controls its
+/// family-wise error at delta / starts, so by the union bound P(TA(t_hat) <
+/// alpha) <= delta with no assumption beyond i.i.d. rows. starts = 1 is
+/// calibrate_fixed_sequence_on_grid. A later start lets the gate step over a
+/// local dip in agreement among the strictest thresholds that would end a
+/// single walk at its first step. ta_lower_bound is at delta / starts.
+CalibrationResult calibrate_multistart_on_grid(const arma::vec& scores, const arma::uvec& agree, double alpha,
+                                               double delta, std::size_t min_accepted,
+                                               const std::vector<double>& thresholds, std::size_t starts);
+
+/// Bonferroni on a fixed grid: every threshold tested at delta / m (m = grid
+/// size), the loosest passing one deployed. Valid with no assumption beyond
+/// i.i.d. rows; each test pays for all m.
+CalibrationResult calibrate_bonferroni_on_grid(const arma::vec& scores, const arma::uvec& agree, double alpha,
+                                               double delta, std::size_t min_accepted,
+                                               const std::vector<double>& thresholds);
 
 /// The Global family (one surrogate, no gate, handles everything): certified
 /// iff binomial_certifies(k, n, alpha, delta), i.e. the exact p-value

@@ -44,6 +44,8 @@ inline constexpr std::uint64_t kEncoder = 6;
 inline constexpr std::uint64_t kAcceptor = 7;
 inline constexpr std::uint64_t kReplay = 8;
 inline constexpr std::uint64_t kCalibration = 9;
+inline constexpr std::uint64_t kFitCap = 10;
+inline constexpr std::uint64_t kResplit = 11;
 }  // namespace stream
 
 /// A seeded generator with portable distributions.

@@ -359,6 +359,10 @@ class Loader {
              fmt::format("got {}; expected 0 unless rows = \"labelled\" (it re-splits the labelled rows)",
                          float_text(t.test_fraction)));
     }
+    for (GateMode m : cfg.protocol.artifact_modes)
+      if (std::find(cfg.protocol.gate.modes.begin(), cfg.protocol.gate.modes.end(), m) == cfg.protocol.gate.modes.end())
+        fail(node_of("gate.artifact_modes"), "gate", "artifact_modes",
+             fmt::format("lists '{}', which is not in modes; expected a subset of [gate] modes", gate_mode_name(m)));
     const SplitFractions& sp = cfg.protocol.split;
     const double sum = sp.train + sp.val + sp.cal + sp.shadow;
     if (std::abs(sum - 1.0) > 1e-9)

@@ -31,9 +31,22 @@ bool increasing_integers(const Value& v) {
 }
 
 GateMode gate_mode_of(const std::string& s) {
-  if (s == "certified") return GateMode::kCertified;
-  if (s == "certified-bonferroni") return GateMode::kBonferroni;
-  return GateMode::kPaper;  // the loader has checked the choices
+  for (const GateModeInfo& g : gate_mode_table())
+    if (s == g.name) return g.mode;
+  throw InternalError("gate mode '" + s + "' passed the loader's choices but is not in the gate table");
+}
+
+std::vector<std::string> gate_mode_names() {
+  std::vector<std::string> names;
+  for (const GateModeInfo& g : gate_mode_table()) names.push_back(g.name);
+  return names;
+}
+
+std::string gate_modes_doc() {
+  std::string doc = "Gates to run (a promise P(TA >= alpha) >= 1 - delta is per day unless said): ";
+  for (const GateModeInfo& g : gate_mode_table()) doc += std::string(g.name) + " (" + g.doc + "); ";
+  doc.resize(doc.size() - 2);
+  return doc + ".";
 }
 
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
@@ -155,6 +168,15 @@ std::vector<Key> build_keys() {
                .doc = "Share of all traces held out to sweep the baseline's threshold.",
                .set = [](ExperimentConfig& c, std::size_t, Value&& v) { c.protocol.baseline_holdout = as<double>(v); },
                .get = [](const ExperimentConfig& c, std::size_t) -> Value { return c.protocol.baseline_holdout; }});
+  k.push_back({.section = "protocol", .name = "max_fit_labels", .type = Type::kInteger, .def = std::int64_t{0},
+               .lo = 0, .hi = 100000000,
+               .doc = "0 (the paper): no cap. > 0: before each day's split, once the traces exceed it, keep at most floor(max_fit_labels / K) per class (K = classes present), tracer-llm 0.3.3's _subsample (its default 8000).",
+               .set = [](ExperimentConfig& c, std::size_t, Value&& v) { c.protocol.max_fit_labels = size_of(v); },
+               .get = [](const ExperimentConfig& c, std::size_t) -> Value { return int_value(c.protocol.max_fit_labels); }});
+  k.push_back({.section = "protocol", .name = "resplit_per_seed", .type = Type::kBool, .def = false,
+               .doc = "true: every seed pools all labelled rows of both tables and draws its own traces/test split, stratified by ground truth (test share: the teacher's test_fraction, else the tables' own share), so seeded replays are independent; false: the published split (or one seeded re-split for a teacher with test_fraction).",
+               .set = [](ExperimentConfig& c, std::size_t, Value&& v) { c.protocol.resplit_per_seed = as<bool>(v); },
+               .get = [](const ExperimentConfig& c, std::size_t) -> Value { return c.protocol.resplit_per_seed; }});
   // ---- [protocol.split] -----------------------------------------------------
   k.push_back({.section = "protocol.split", .name = "train", .type = Type::kNumber, .lo = 0.05, .hi = 0.95,
                .doc = "Share of each day's traces that fits the surrogate candidates.",
@@ -174,8 +196,8 @@ std::vector<Key> build_keys() {
                .get = [](const ExperimentConfig& c, std::size_t) -> Value { return c.protocol.split.shadow; }});
   // ---- [gate] ---------------------------------------------------------------
   k.push_back({.section = "gate", .name = "modes", .type = Type::kStrings, .def = std::vector<std::string>{"paper"},
-               .choices = {"paper", "certified", "certified-bonferroni"}, .unique = true, .non_empty = true,
-               .doc = "Gates to run: paper (point estimates + parity on shadow), certified (P(TA >= alpha) >= 1 - delta), certified-bonferroni (the same by a union bound).",
+               .choices = gate_mode_names(), .unique = true, .non_empty = true,
+               .doc = gate_modes_doc(),
                .set = [](ExperimentConfig& c, std::size_t, Value&& v) {
                  c.protocol.gate.modes.clear();
                  for (const auto& m : as<std::vector<std::string>>(v)) c.protocol.gate.modes.push_back(gate_mode_of(m)); },
@@ -196,6 +218,31 @@ std::vector<Key> build_keys() {
                .doc = "Certified gates: allowed failure probability.",
                .set = [](ExperimentConfig& c, std::size_t, Value&& v) { c.protocol.gate.delta = as<double>(v); },
                .get = [](const ExperimentConfig& c, std::size_t) -> Value { return c.protocol.gate.delta; }});
+  k.push_back({.section = "gate", .name = "artifact_modes", .type = Type::kStrings, .def = std::vector<std::string>{},
+               .choices = gate_mode_names(), .unique = true,
+               .doc = "Gate modes whose outcomes get interpretability artifacts (artifacts/, primary replays); empty = every mode in modes.",
+               .set = [](ExperimentConfig& c, std::size_t, Value&& v) {
+                 c.protocol.artifact_modes.clear();
+                 for (const auto& m : as<std::vector<std::string>>(v)) c.protocol.artifact_modes.push_back(gate_mode_of(m)); },
+               .get = [](const ExperimentConfig& c, std::size_t) -> Value {
+                 std::vector<std::string> out;
+                 for (GateMode m : c.protocol.artifact_modes) out.push_back(gate_mode_name(m));
+                 return out; }});
+  k.push_back({.section = "gate", .name = "grid_levels", .type = Type::kInteger, .def = std::int64_t{100},
+               .lo = 2, .hi = 100000,
+               .doc = "Levels of the fine threshold grid (certified, certified-fine, certified-flywheel): level l accepts the top l/G of the validation split's acceptor scores.",
+               .set = [](ExperimentConfig& c, std::size_t, Value&& v) { c.protocol.gate.grid_levels = size_of(v); },
+               .get = [](const ExperimentConfig& c, std::size_t) -> Value { return int_value(c.protocol.gate.grid_levels); }});
+  k.push_back({.section = "gate", .name = "coarse_grid_levels", .type = Type::kInteger, .def = std::int64_t{20},
+               .lo = 2, .hi = 100000,
+               .doc = "Levels of the coarse grid (certified-coarse, certified-bonferroni).",
+               .set = [](ExperimentConfig& c, std::size_t, Value&& v) { c.protocol.gate.coarse_grid_levels = size_of(v); },
+               .get = [](const ExperimentConfig& c, std::size_t) -> Value { return int_value(c.protocol.gate.coarse_grid_levels); }});
+  k.push_back({.section = "gate", .name = "multistart_starts", .type = Type::kInteger, .def = std::int64_t{4},
+               .lo = 1, .hi = 100,
+               .doc = "Walks of certified and certified-flywheel, each tested at delta / starts (1: a single fixed-sequence walk, certified-fine).",
+               .set = [](ExperimentConfig& c, std::size_t, Value&& v) { c.protocol.gate.multistart_starts = size_of(v); },
+               .get = [](const ExperimentConfig& c, std::size_t) -> Value { return int_value(c.protocol.gate.multistart_starts); }});
   // ---- [zoo] ----------------------------------------------------------------
   k.push_back({.section = "zoo", .name = "trees", .type = Type::kBool, .def = false,
                .doc = "Add dt, rf, et to the default candidates (resolved into candidates, so not written back).",

@@ -43,7 +43,10 @@ std::string manifest_json(const ExperimentResults& r, const BuildInfo& build) {
                     {"compiler", __VERSION__}};
   m["result_files"] = {"alpha_sweep.csv", "flywheel.csv", "candidates.csv", "cost.csv",
                        "report.md",       "artifacts/",   "plots/"};
-  if (r.info.n_seeds > 1) m["result_files"].push_back("seed_summary.csv");
+  if (r.info.n_seeds > 1) {
+    m["result_files"].push_back("seed_summary.csv");
+    m["result_files"].push_back("gate_verdict.csv");
+  }
   return m.dump(2) + "\n";
 }
 

@@ -26,63 +26,117 @@ std::string interval(const MeanInterval& m, bool percent) {
 
 }  // namespace
 
+std::string guarantee_markdown(double delta, std::size_t days) {
+  return fmt::format(
+      "**What a certified gate promises.** For each day's decision, the probability that the deployed policy's "
+      "*population* teacher agreement (its TA on the whole stream of traffic it will serve, not on a finite test "
+      "set) is below alpha is at most delta = {0}; `certified-flywheel` promises the same for all {1} days at once "
+      "(delta / {1} per day). The probability is over the draw of the calibration rows; a refusal (everything to the "
+      "teacher) never violates. It holds if the calibration rows (the cal and shadow splits, pooled) and the "
+      "traffic are i.i.d. draws from one distribution, and for any surrogate and acceptor: the tested thresholds "
+      "are fixed before the calibration rows are seen (quantiles of the acceptor's scores on the validation split), "
+      "so no assumption on how agreement varies with the score is needed (Learn then Test with fixed-sequence, "
+      "multi-start or Bonferroni family-wise control and exact binomial p-values: Angelopoulos, Bates, Candès, "
+      "Jordan and Lei 2021, arXiv:2110.01052; `src/core/certify.hpp`). `certified-datawalk`, the earlier walk over "
+      "the calibration rows' own scores, is valid only if agreement rises with the score; it is kept to show "
+      "what that assumption costs. Drift between days, or traffic unlike the traces, is outside the promise.\n\n",
+      num(delta), days);
+}
+
 std::string promise_markdown(const ExperimentResults& r) {
   const ProtocolSettings& p = r.info.protocol;
   std::ostringstream md;
   md << "## Does the gate keep its promise?\n\n";
-  md << r.info.n_seeds << " independent replays (each with its own day shuffle, splits and model seeds). "
-     << "Per gate mode and alpha at day " << p.days
-     << ": mean [95% interval of the mean] of coverage, test TA (over replays that handled anything) and "
-        "ground-truth accuracy; the calibration-minus-test TA gap; and the **violation rate**, the share of "
-        "replays whose deployed policy fell below alpha on the test set. A refusal deploys nothing, handles "
-        "nothing and so cannot violate.\n\n";
-  const bool certified =
-      std::find(p.gate.modes.begin(), p.gate.modes.end(), GateMode::kCertified) != p.gate.modes.end();
-  const bool bonferroni =
-      std::find(p.gate.modes.begin(), p.gate.modes.end(), GateMode::kBonferroni) != p.gate.modes.end();
-  if (certified || bonferroni)
-    md << "`certified` promises P(TA >= alpha) >= 1 - delta = " << num(1 - p.gate.delta)
-       << " per deployment (Learn-then-Test fixed-sequence testing with exact binomial p-values: Angelopoulos, "
-          "Bates, Candès, Jordan and Lei 2021, arXiv:2110.01052; see `src/core/certify.hpp`). The rate itself is "
-          "an estimate from "
-       << r.info.n_seeds
-       << " replays, so we judge it with an exact binomial test: the `p(rate <= delta)` column is "
-          "P[Bin(replays, delta) >= violations]; the promise is contradicted only if it is below 0.05. The "
-          "guarantee is on the population TA: a finite test set adds its own sampling noise, so a few "
-          "violations by a hair are expected even when the promise holds.\n\n";
+  if (std::any_of(p.gate.modes.begin(), p.gate.modes.end(), is_certified))
+    md << guarantee_markdown(p.gate.delta, p.days);
+  if (p.resplit_per_seed)
+    md << r.info.n_seeds
+       << " **independent** replays: every seed pools all labelled rows and draws its own traces/test split "
+          "(stratified by ground truth), day shuffle, splits and model seeds, so the replays share nothing but "
+          "the population and violation counts over seeds are binomial.\n\n";
+  else
+    md << r.info.n_seeds
+       << " seeded replays of the **published split**: each has its own day shuffle, splits and model seeds, but "
+          "all replay the same trace pool and are scored on the same test set, so they are not independent and "
+          "the verdict below is descriptive (see the i.i.d. re-split studies for a test of the promise).\n\n";
+  md << "**Verdict rule** (fixed before the numbers). Per (mode, alpha, day), over the seeds: the *plain* "
+        "violation rate counts deployed policies whose test TA < alpha; the *clear* violation rate those whose "
+        "test TA's exact 95% upper bound (Clopper-Pearson, two-sided) < alpha, which implies a real violation "
+        "with at most 2.5% error. The promise of a mode that promises delta' per decision is **contradicted** if, "
+        "on some day, the clear rate's exact one-sided 95% lower bound exceeds delta' + "
+     << num(kClearMargin) << ", or the plain rate's exceeds delta' + " << num(kPlainMargin)
+     << " (test-set noise alone puts a policy whose TA is exactly alpha under alpha about half the time); for "
+        "`certified-flywheel` the same rule applies to the share of seeds with a violation on any day, against "
+        "delta. *Unstable* counts (seed, day) transitions where test coverage drops by more than "
+     << pct(kStabilityDrop) << " points from one day to the next.\n\n";
   for (const auto& g : r.seed_summaries) {
     md << "### " << md_cell(g.encoder) << " / " << md_cell(g.teacher) << " / " << g.pool_size << " traces\n\n";
-    md << "| alpha | gate | deployed | coverage % | test TA | GT acc % | cal − test TA | violations | violation "
-          "rate (95% upper) | p(rate <= delta) |\n|---|---|---|---|---|---|---|---|---|---|\n";
+    md << "| alpha | gate | mean coverage % (all days) | day-" << p.days
+       << " coverage % | worst day: violation rate (95% lower) | worst day: clear rate (95% lower) | any day: "
+          "violation / clear | unstable transitions | promise |\n|---|---|---|---|---|---|---|---|---|\n";
+    for (double alpha : p.alphas)
+      for (GateMode mode : p.gate.modes) {
+        const GateVerdict* v = nullptr;
+        for (const auto& x : g.verdicts)
+          if (x.mode == mode && x.alpha == alpha) v = &x;
+        if (v == nullptr) continue;
+        const SeedSummary* last = nullptr;
+        const SeedSummary* worst = nullptr;
+        const SeedSummary* worst_clear = nullptr;
+        for (const auto& s : g.rows) {
+          if (s.mode != mode || s.alpha != alpha) continue;
+          if (s.day == p.days) last = &s;
+          if (!worst || s.violation.lower95 > worst->violation.lower95) worst = &s;
+          if (!worst_clear || s.clear_violation.lower95 > worst_clear->clear_violation.lower95) worst_clear = &s;
+        }
+        auto rate = [](const RateBounds& b) { return fmt::format("{} ({})", pct(b.rate), pct(b.lower95)); };
+        md << "| " << num(alpha) << " | " << gate_mode_name(mode) << " | " << fmt::format("{:.1f}", 100 * v->mean_coverage)
+           << " | " << (last ? interval(last->coverage, true) : "—") << " | "
+           << (worst ? rate(worst->violation) + fmt::format(" day {}", worst->day) : "—") << " | "
+           << (worst_clear ? rate(worst_clear->clear_violation) + fmt::format(" day {}", worst_clear->day) : "—")
+           << " | " << v->any_day_violation.events << " / " << v->any_day_clear.events << " of " << v->replays
+           << " | " << v->unstable_transitions.events << " of " << v->unstable_transitions.trials << " ("
+           << pct(v->unstable_transitions.rate) << ") | "
+           << (v->promised_delta <= 0 ? std::string("none (paper gate)")
+                                      : fmt::format("{} (delta {} per {})", v->contradicted ? "**contradicted**" : "kept",
+                                                    num(v->promised_delta),
+                                                    mode == GateMode::kCertifiedFlywheel ? "flywheel" : "day"))
+           << " |\n";
+      }
+    md << "\nDay " << p.days
+       << " in detail: mean [95% interval of the mean] of coverage, test TA (over replays that handled anything), "
+          "ground-truth accuracy and the calibration-minus-test TA gap.\n\n";
+    md << "| alpha | gate | deployed | coverage % | test TA | GT acc % | cal − test TA | violations (clear) |\n"
+          "|---|---|---|---|---|---|---|---|\n";
     for (double alpha : p.alphas)
       for (GateMode mode : p.gate.modes)
         for (const auto& s : g.rows) {
           if (s.day != p.days || s.mode != mode || s.alpha != alpha) continue;
           md << "| " << num(alpha) << " | " << gate_mode_name(mode) << " | " << s.deployed << "/" << s.replays << " | "
              << interval(s.coverage, true) << " | " << interval(s.test_ta, false) << " | "
-             << interval(s.gt_accuracy, true) << " | " << interval(s.cal_test_gap, false) << " | " << s.violations
-             << " | " << pct(s.violation_rate) << " (" << pct(s.violation_rate_upper) << ") | "
-             << (mode != GateMode::kPaper ? fmt::format("{:.3f}", s.p_rate_above_delta) : std::string("—")) << " |\n";
+             << interval(s.gt_accuracy, true) << " | " << interval(s.cal_test_gap, false) << " | "
+             << s.violation.events << " (" << s.clear_violation.events << ") |\n";
         }
     auto mean_coverage = [&](GateMode mode, double alpha) {
-      for (const auto& s : g.rows)
-        if (s.day == p.days && s.alpha == alpha && s.mode == mode) return s.coverage.mean;
+      for (const auto& v : g.verdicts)
+        if (v.alpha == alpha && v.mode == mode) return v.mean_coverage;
       return 0.0;
     };
+    auto has = [&](GateMode m) { return std::find(p.gate.modes.begin(), p.gate.modes.end(), m) != p.gate.modes.end(); };
     auto compare = [&](GateMode a, GateMode b, const std::string& what) {
-      md << "\n"
-         << what << " (mean coverage points, " << gate_mode_name(a) << " − " << gate_mode_name(b) << ", day " << p.days
-         << "): ";
+      if (!has(a) || !has(b)) return;
+      md << "\n" << what << " (mean coverage points over all days, " << gate_mode_name(a) << " − "
+         << gate_mode_name(b) << "): ";
       for (std::size_t i = 0; i < p.alphas.size(); ++i)
         md << (i ? "; " : "") << "alpha " << num(p.alphas[i]) << ": "
            << fmt::format("{:+.1f}", 100 * (mean_coverage(a, p.alphas[i]) - mean_coverage(b, p.alphas[i])));
       md << ".\n";
     };
-    const bool paper = std::find(p.gate.modes.begin(), p.gate.modes.end(), GateMode::kPaper) != p.gate.modes.end();
-    if (certified && paper) compare(GateMode::kPaper, GateMode::kCertified, "What certification costs");
-    if (certified && bonferroni)
-      compare(GateMode::kCertified, GateMode::kBonferroni,
-              "Fixed-sequence testing against the simpler valid alternative, Bonferroni over a 20-level grid");
+    compare(GateMode::kPaper, GateMode::kCertified, "What certification costs");
+    compare(GateMode::kCertified, GateMode::kBonferroni, "The default certified gate against Bonferroni");
+    compare(GateMode::kCertified, GateMode::kCertifiedFine, "Four starts against one walk on the same grid");
+    compare(GateMode::kCertified, GateMode::kCertifiedFlywheel, "What a guarantee over the whole flywheel costs");
+    compare(GateMode::kCertified, GateMode::kDataWalk, "The default against the earlier data-derived walk");
     md << "\n";
   }
   return md.str();
@@ -131,6 +185,8 @@ std::string report_markdown(const ExperimentResults& r) {
      << " held-out part, on which the max-probability threshold is swept |\n";
   md << "| seed | " << c.seed << (c.n_seeds > 1 ? fmt::format(" ({} replays with derived seeds)", c.n_seeds) : "")
      << " |\n\n";
+  if (c.n_seeds == 1 && std::any_of(p.gate.modes.begin(), p.gate.modes.end(), is_certified))
+    md << guarantee_markdown(p.gate.delta, p.days);
 
   md << "### Teachers\n\n| teacher | column | rows (traces / test) | accuracy vs ground truth (traces / test) | "
         "labels outside the set |\n|---|---|---|---|---|\n";

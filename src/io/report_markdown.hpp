@@ -12,6 +12,9 @@ namespace tracer {
 /// comparison across runs, candidates per refit, cost projection, gate decisions.
 std::string report_markdown(const ExperimentResults& results);
 
+/// The certified gates' guarantee in one paragraph, with its conditions.
+std::string guarantee_markdown(double delta, std::size_t days);
+
 /// "Does the gate keep its promise?": multi-seed experiments only.
 std::string promise_markdown(const ExperimentResults& results);
 

@@ -11,6 +11,21 @@ namespace {
 
 std::string str(std::size_t v) { return std::to_string(v); }
 
+/// TA of a split, empty where it handled nothing (TA is undefined there, not 0).
+std::string ta_cell(const SplitStats& s) { return s.handled > 0 ? num(s.ta) : ""; }
+
+/// Empty where nothing was deployed: the gate's figures describe a policy.
+template <class R>
+std::string if_deployed(const R& r, std::string cell) {
+  return r.o->deployed ? cell : "";
+}
+
+/// Pooled cal + shadow figures exist only for certified modes that deployed.
+template <class R>
+std::string if_pooled(const R& r, std::string cell) {
+  return r.o->deployed && is_certified(r.o->mode) ? cell : "";
+}
+
 /// encoder, teacher, pool_size (the columns that name a run, first in every
 /// per-run table), then `rest`. R has a `run` pointer.
 template <class R>
@@ -45,15 +60,15 @@ const CsvLayout<SweepRow>& sweep_layout() {
       {"test_handled", [](const R& r) { return str(r.o->test.handled); }},
       {"test_agree", [](const R& r) { return str(r.o->test.agree); }},
       {"coverage", [](const R& r) { return num(r.o->test.coverage); }},
-      {"teacher_agreement", [](const R& r) { return num(r.o->test.ta); }},
+      {"teacher_agreement", [](const R& r) { return ta_cell(r.o->test); }},
       {"gt_correct", [](const R& r) { return str(r.o->test_gt_correct); }},
       {"gt_accuracy", [](const R& r) { return num(r.o->test_gt_accuracy); }},
       {"baseline_found", [](const R& r) { return yes_no(r.base && r.base->found); }},
-      {"baseline_threshold", [](const R& r) { return num(r.base ? r.base->threshold : 0.0); }},
+      {"baseline_threshold", [](const R& r) { return r.base && r.base->found ? num(r.base->threshold) : ""; }},
       {"baseline_handled", [](const R& r) { return str(r.base ? r.base->test.handled : 0); }},
       {"baseline_agree", [](const R& r) { return str(r.base ? r.base->test.agree : 0); }},
       {"baseline_coverage", [](const R& r) { return num(r.base ? r.base->test.coverage : 0.0); }},
-      {"baseline_teacher_agreement", [](const R& r) { return num(r.base ? r.base->test.ta : 0.0); }},
+      {"baseline_teacher_agreement", [](const R& r) { return r.base ? ta_cell(r.base->test) : ""; }},
       {"baseline_gt_accuracy", [](const R& r) { return num(r.base ? r.base->test_gt_accuracy : 0.0); }},
   });
   return layout;
@@ -82,21 +97,27 @@ const CsvLayout<FlyRow>& flywheel_layout() {
       {"acceptor_score", [](const R& r) { return r.o->acceptor_score; }},
       {"family", [](const R& r) { return family_name(r.o->family); }},
       {"deployed", [](const R& r) { return yes_no(r.o->deployed); }},
-      {"threshold", [](const R& r) { return num(r.o->threshold); }},
-      {"cal_handled", [](const R& r) { return str(r.o->cal.handled); }},
-      {"cal_agree", [](const R& r) { return str(r.o->cal.agree); }},
-      {"cal_coverage", [](const R& r) { return num(r.o->cal.coverage); }},
-      {"cal_teacher_agreement", [](const R& r) { return num(r.o->cal.ta); }},
-      {"cal_ta_lower_bound", [](const R& r) { return num(r.o->cal_ta_lower); }},
-      {"shadow_handled", [](const R& r) { return str(r.o->shadow.handled); }},
-      {"shadow_agree", [](const R& r) { return str(r.o->shadow.agree); }},
-      {"shadow_coverage", [](const R& r) { return num(r.o->shadow.coverage); }},
-      {"shadow_teacher_agreement", [](const R& r) { return num(r.o->shadow.ta); }},
+      {"threshold", [](const R& r) { return r.o->family == Family::kL2D ? num(r.o->threshold) : ""; }},
+      {"cal_handled", [](const R& r) { return if_deployed(r, str(r.o->cal.handled)); }},
+      {"cal_agree", [](const R& r) { return if_deployed(r, str(r.o->cal.agree)); }},
+      {"cal_coverage", [](const R& r) { return if_deployed(r, num(r.o->cal.coverage)); }},
+      {"cal_teacher_agreement", [](const R& r) { return if_deployed(r, ta_cell(r.o->cal)); }},
+      {"pooled_n", [](const R& r) { return if_pooled(r, str(r.o->pooled.n)); }},
+      {"pooled_handled", [](const R& r) { return if_pooled(r, str(r.o->pooled.handled)); }},
+      {"pooled_agree", [](const R& r) { return if_pooled(r, str(r.o->pooled.agree)); }},
+      {"pooled_coverage", [](const R& r) { return if_pooled(r, num(r.o->pooled.coverage)); }},
+      {"pooled_teacher_agreement", [](const R& r) { return if_pooled(r, ta_cell(r.o->pooled)); }},
+      {"ta_lower_bound", [](const R& r) { return if_deployed(r, num(r.o->cal_ta_lower)); }},
+      {"ta_lower_bound_level", [](const R& r) { return if_deployed(r, num(r.o->bound_level)); }},
+      {"shadow_handled", [](const R& r) { return if_deployed(r, str(r.o->shadow.handled)); }},
+      {"shadow_agree", [](const R& r) { return if_deployed(r, str(r.o->shadow.agree)); }},
+      {"shadow_coverage", [](const R& r) { return if_deployed(r, num(r.o->shadow.coverage)); }},
+      {"shadow_teacher_agreement", [](const R& r) { return if_deployed(r, ta_cell(r.o->shadow)); }},
       {"test_n", [](const R& r) { return str(r.o->test.n); }},
       {"test_handled", [](const R& r) { return str(r.o->test.handled); }},
       {"test_agree", [](const R& r) { return str(r.o->test.agree); }},
       {"test_coverage", [](const R& r) { return num(r.o->test.coverage); }},
-      {"test_teacher_agreement", [](const R& r) { return num(r.o->test.ta); }},
+      {"test_teacher_agreement", [](const R& r) { return ta_cell(r.o->test); }},
       {"test_gt_correct", [](const R& r) { return str(r.o->test_gt_correct); }},
       {"test_gt_accuracy", [](const R& r) { return num(r.o->test_gt_accuracy); }},
       {"gate_note", [](const R& r) { return r.o->gate_note; }},
@@ -172,25 +193,68 @@ const CsvLayout<SummaryRow>& summary_layout() {
       {"gate_mode", [](const R& r) { return gate_mode_name(r.s->mode); }},
       {"alpha", [](const R& r) { return num(r.s->alpha); }},
       {"day", [](const R& r) { return str(r.s->day); }},
-      {"replays", [](const R& r) { return str(r.s->replays); }},
+      {"seeds", [](const R& r) { return str(r.s->replays); }},
       {"deployed", [](const R& r) { return str(r.s->deployed); }},
       {"coverage_mean", [](const R& r) { return num(r.s->coverage.mean); }},
       {"coverage_lo", [](const R& r) { return num(r.s->coverage.lo); }},
       {"coverage_hi", [](const R& r) { return num(r.s->coverage.hi); }},
       {"test_ta_n", [](const R& r) { return str(r.s->test_ta.n); }},
-      {"test_ta_mean", [](const R& r) { return num(r.s->test_ta.mean); }},
-      {"test_ta_lo", [](const R& r) { return num(r.s->test_ta.lo); }},
-      {"test_ta_hi", [](const R& r) { return num(r.s->test_ta.hi); }},
+      {"test_ta_mean", [](const R& r) { return r.s->test_ta.n ? num(r.s->test_ta.mean) : ""; }},
+      {"test_ta_lo", [](const R& r) { return r.s->test_ta.n ? num(r.s->test_ta.lo) : ""; }},
+      {"test_ta_hi", [](const R& r) { return r.s->test_ta.n ? num(r.s->test_ta.hi) : ""; }},
       {"gt_accuracy_mean", [](const R& r) { return num(r.s->gt_accuracy.mean); }},
       {"gt_accuracy_lo", [](const R& r) { return num(r.s->gt_accuracy.lo); }},
       {"gt_accuracy_hi", [](const R& r) { return num(r.s->gt_accuracy.hi); }},
-      {"cal_test_gap_mean", [](const R& r) { return num(r.s->cal_test_gap.mean); }},
-      {"cal_test_gap_lo", [](const R& r) { return num(r.s->cal_test_gap.lo); }},
-      {"cal_test_gap_hi", [](const R& r) { return num(r.s->cal_test_gap.hi); }},
-      {"violations", [](const R& r) { return str(r.s->violations); }},
-      {"violation_rate", [](const R& r) { return num(r.s->violation_rate); }},
-      {"violation_rate_upper95", [](const R& r) { return num(r.s->violation_rate_upper); }},
-      {"p_value_rate_above_delta", [](const R& r) { return num(r.s->p_rate_above_delta); }},
+      {"cal_test_gap_mean", [](const R& r) { return r.s->cal_test_gap.n ? num(r.s->cal_test_gap.mean) : ""; }},
+      {"cal_test_gap_lo", [](const R& r) { return r.s->cal_test_gap.n ? num(r.s->cal_test_gap.lo) : ""; }},
+      {"cal_test_gap_hi", [](const R& r) { return r.s->cal_test_gap.n ? num(r.s->cal_test_gap.hi) : ""; }},
+      {"violations", [](const R& r) { return str(r.s->violation.events); }},
+      {"violation_rate", [](const R& r) { return num(r.s->violation.rate); }},
+      {"violation_rate_lower95", [](const R& r) { return num(r.s->violation.lower95); }},
+      {"violation_rate_upper95", [](const R& r) { return num(r.s->violation.upper95); }},
+      {"clear_violations", [](const R& r) { return str(r.s->clear_violation.events); }},
+      {"clear_violation_rate", [](const R& r) { return num(r.s->clear_violation.rate); }},
+      {"clear_violation_rate_lower95", [](const R& r) { return num(r.s->clear_violation.lower95); }},
+      {"clear_violation_rate_upper95", [](const R& r) { return num(r.s->clear_violation.upper95); }},
+      {"coverage_drops_over_20pts", [](const R& r) { return r.s->day >= 2 ? str(r.s->coverage_drop.events) : ""; }},
+      {"promised_delta", [](const R& r) { return r.s->promised_delta > 0 ? num(r.s->promised_delta) : ""; }},
+      {"promise_contradicted", [](const R& r) { return r.s->promised_delta > 0 ? yes_no(r.s->contradicted) : ""; }},
+      {"p_value_rate_above_delta",
+       [](const R& r) { return r.s->promised_delta > 0 ? num(r.s->p_rate_above_delta) : ""; }},
+  };
+  return layout;
+}
+
+// ---- gate_verdict.csv: one row per (group, mode, alpha) --------------------
+struct VerdictRow {
+  const SummaryGroup* g;
+  const GateVerdict* v;
+};
+
+const CsvLayout<VerdictRow>& verdict_layout() {
+  using R = VerdictRow;
+  static const CsvLayout<R> layout = {
+      {"encoder", [](const R& r) { return r.g->encoder; }},
+      {"teacher", [](const R& r) { return r.g->teacher; }},
+      {"pool_size", [](const R& r) { return str(r.g->pool_size); }},
+      {"gate_mode", [](const R& r) { return gate_mode_name(r.v->mode); }},
+      {"alpha", [](const R& r) { return num(r.v->alpha); }},
+      {"seeds", [](const R& r) { return str(r.v->replays); }},
+      {"mean_coverage", [](const R& r) { return num(r.v->mean_coverage); }},
+      {"any_day_violations", [](const R& r) { return str(r.v->any_day_violation.events); }},
+      {"any_day_violation_rate", [](const R& r) { return num(r.v->any_day_violation.rate); }},
+      {"any_day_violation_rate_lower95", [](const R& r) { return num(r.v->any_day_violation.lower95); }},
+      {"any_day_clear_violations", [](const R& r) { return str(r.v->any_day_clear.events); }},
+      {"any_day_clear_violation_rate", [](const R& r) { return num(r.v->any_day_clear.rate); }},
+      {"any_day_clear_violation_rate_lower95", [](const R& r) { return num(r.v->any_day_clear.lower95); }},
+      {"transitions", [](const R& r) { return str(r.v->unstable_transitions.trials); }},
+      {"unstable_transitions", [](const R& r) { return str(r.v->unstable_transitions.events); }},
+      {"unstable_share", [](const R& r) { return num(r.v->unstable_transitions.rate); }},
+      {"promised_delta", [](const R& r) { return r.v->promised_delta > 0 ? num(r.v->promised_delta) : ""; }},
+      {"promise_scope", [](const R& r) {
+         return r.v->promised_delta <= 0 ? std::string() : r.v->mode == GateMode::kCertifiedFlywheel ? "flywheel" : "day";
+       }},
+      {"promise_contradicted", [](const R& r) { return r.v->promised_delta > 0 ? yes_no(r.v->contradicted) : ""; }},
   };
   return layout;
 }
@@ -217,6 +281,10 @@ void add_result_csvs(const ExperimentResults& r, ResultFiles& files) {
     for (const auto& g : r.seed_summaries)
       for (const auto& s : g.rows) rows.push_back({&g, &s});
     files["seed_summary.csv"] = render_csv(summary_layout(), rows);
+    std::vector<VerdictRow> verdicts;
+    for (const auto& g : r.seed_summaries)
+      for (const auto& v : g.verdicts) verdicts.push_back({&g, &v});
+    files["gate_verdict.csv"] = render_csv(verdict_layout(), verdicts);
   }
 }
 

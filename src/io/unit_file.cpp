@@ -55,7 +55,9 @@ json outcome_json(const DayOutcome& o, bool with_rows) {
             {"gate_note", o.gate_note},
             {"threshold", o.threshold},
             {"cal_ta_lower", o.cal_ta_lower},
+            {"bound_level", o.bound_level},
             {"cal", stats_json(o.cal)},
+            {"pooled", stats_json(o.pooled)},
             {"shadow", stats_json(o.shadow)},
             {"test", stats_json(o.test)},
             {"test_gt_correct", o.test_gt_correct},
@@ -70,7 +72,7 @@ json outcome_json(const DayOutcome& o, bool with_rows) {
 DayOutcome outcome_from(const json& j) {
   DayOutcome o;
   o.day = j.at("day").get<std::size_t>();
-  o.mode = enum_from<GateMode>(j.at("mode"), static_cast<int>(GateMode::kBonferroni), "gate mode");
+  o.mode = enum_from<GateMode>(j.at("mode"), static_cast<int>(GateMode::kDataWalk), "gate mode");
   o.alpha = j.at("alpha").get<double>();
   o.n_traces = j.at("n_traces").get<std::size_t>();
   o.n_train = j.at("n_train").get<std::size_t>();
@@ -84,7 +86,9 @@ DayOutcome outcome_from(const json& j) {
   o.gate_note = j.at("gate_note").get<std::string>();
   o.threshold = j.at("threshold").get<double>();
   o.cal_ta_lower = j.at("cal_ta_lower").get<double>();
+  o.bound_level = j.at("bound_level").get<double>();
   o.cal = stats_from(j.at("cal"));
+  o.pooled = stats_from(j.at("pooled"));
   o.shadow = stats_from(j.at("shadow"));
   o.test = stats_from(j.at("test"));
   o.test_gt_correct = j.at("test_gt_correct").get<std::size_t>();

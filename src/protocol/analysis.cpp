@@ -19,7 +19,10 @@ std::vector<SummaryGroup> summarise_groups(const ExperimentResults& r) {
     for (const auto& other : r.runs)
       if (other.encoder == run.encoder && other.teacher == run.teacher && other.pool_size == run.pool_size)
         replays.push_back(&other.replay);
-    groups.push_back({run.encoder, run.teacher, run.pool_size, summarize_seeds(replays, r.info.protocol.gate.delta)});
+    const ProtocolSettings& p = r.info.protocol;
+    SummaryGroup g{run.encoder, run.teacher, run.pool_size, summarize_seeds(replays, p.gate, p.days), {}};
+    g.verdicts = gate_verdicts(replays, g.rows, p.gate, p.days);
+    groups.push_back(std::move(g));
   }
   return groups;
 }
@@ -68,6 +71,9 @@ void analyse_experiment(ExperimentResults& r) {
     const TestView& t = *run.test;
     for (std::size_t oi = 0; oi < run.replay.outcomes.size(); ++oi) {
       const DayOutcome& o = run.replay.outcomes[oi];
+      if (!p.artifact_modes.empty() &&
+          std::find(p.artifact_modes.begin(), p.artifact_modes.end(), o.mode) == p.artifact_modes.end())
+        continue;
       const DayOutcome* prev = o.day > 1 ? find_outcome(run, o.day - 1, o.mode, o.alpha) : nullptr;
       const ArtifactInput in{t.X,
                              t.teacher,

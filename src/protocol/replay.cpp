@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
+#include <map>
 #include <memory>
 #include <stdexcept>
 
@@ -19,15 +20,27 @@
 
 namespace tracer {
 
+const std::vector<GateModeInfo>& gate_mode_table() {
+  static const std::vector<GateModeInfo> table = {
+      {GateMode::kPaper, "paper",
+       "the paper's gate: point-estimate threshold on cal, parity (TA >= alpha, coverage floor) on shadow; no guarantee"},
+      {GateMode::kCertified, "certified",
+       "default certified gate: fixed-sequence walks from multistart_starts spread starts on the fine grid of "
+       "validation-score quantiles, each at delta / starts; P(TA >= alpha) >= 1 - delta per day"},
+      {GateMode::kCertifiedFine, "certified-fine", "one fixed-sequence walk on the fine grid at delta"},
+      {GateMode::kCertifiedCoarse, "certified-coarse", "one fixed-sequence walk on the coarse grid at delta"},
+      {GateMode::kBonferroni, "certified-bonferroni", "every threshold of the coarse grid tested at delta / m"},
+      {GateMode::kCertifiedFlywheel, "certified-flywheel",
+       "the default certified gate at delta / days: P(TA >= alpha on every day) >= 1 - delta over the whole flywheel"},
+      {GateMode::kDataWalk, "certified-datawalk",
+       "the earlier walk over every calibration score; valid only if agreement rises with the acceptor score"},
+  };
+  return table;
+}
+
 std::string gate_mode_name(GateMode m) {
-  switch (m) {
-    case GateMode::kPaper:
-      return "paper";
-    case GateMode::kCertified:
-      return "certified";
-    case GateMode::kBonferroni:
-      return "certified-bonferroni";
-  }
+  for (const GateModeInfo& g : gate_mode_table())
+    if (g.mode == m) return g.name;
   return "?";
 }
 
@@ -102,8 +115,11 @@ FittedCandidate fit_candidate(const ReplayData& data, const DaySplit& split, con
 struct Candidate {
   RoutingPolicy policy;
   double cal_coverage = 0.0;
-  double ta_lower = 0.0;
 };
+
+// The level of the descriptive Clopper-Pearson bound reported for paper mode
+// (the reference's cp_alpha).
+constexpr double kPaperBoundLevel = 0.1;
 
 std::string join_notes(const std::vector<std::string>& notes) {
   std::string joined;
@@ -126,7 +142,7 @@ RoutingPolicy decide_paper(const FittedCandidate& best, const std::shared_ptr<co
   const RoutingPolicy global{Family::kGlobal, nullptr, nullptr, 0.0};
   const RoutingStats gs = routing_stats(global.route_probabilities(best.probs_cal), t_cal);
   if (gs.n > 0 && gs.teacher_agreement() >= alpha)
-    options.push_back({global, 1.0, gs.teacher_agreement()});
+    options.push_back({global, 1.0});
   else
     notes.push_back(fmt::format("global: cal TA {:.4f} < alpha", gs.teacher_agreement()));
 
@@ -134,7 +150,7 @@ RoutingPolicy decide_paper(const FittedCandidate& best, const std::shared_ptr<co
   const CalibrationResult c =
       calibrate_point_estimate(scores_cal, agreement(best.probs_cal, t_cal), alpha, gate.min_accepted);
   if (c.found)
-    options.push_back({RoutingPolicy{Family::kL2D, nullptr, acceptor, c.threshold}, c.coverage, c.ta_point});
+    options.push_back({RoutingPolicy{Family::kL2D, nullptr, acceptor, c.threshold}, c.coverage});
   else
     notes.push_back("l2d: " + c.reason_if_not_found);
 
@@ -148,7 +164,10 @@ RoutingPolicy decide_paper(const FittedCandidate& best, const std::shared_ptr<co
     if (refusal.empty()) {
       o.shadow = s;
       o.cal = stats_of(opt.policy.route_probabilities(best.probs_cal), t_cal);
-      o.cal_ta_lower = opt.ta_lower;
+      // Descriptive only: the paper's gate tests nothing, but the bound says
+      // how much its point estimate on cal is worth.
+      o.bound_level = kPaperBoundLevel;
+      o.cal_ta_lower = clopper_pearson_lower(o.cal.agree, o.cal.handled, kPaperBoundLevel);
       return opt.policy;
     }
     notes.push_back(family_name(opt.policy.family) + " refused by the parity gate: " + refusal);
@@ -156,29 +175,32 @@ RoutingPolicy decide_paper(const FittedCandidate& best, const std::shared_ptr<co
   return RoutingPolicy{};
 }
 
-/// Certified mode (see core/certify.hpp): the cal and shadow splits are pooled
-/// and the threshold is calibrated by Learn-then-Test fixed-sequence testing,
-/// so P(TA >= alpha) >= 1 - delta for the deployed policy. Global is not tested
+/// Certified modes (see core/certify.hpp): the cal and shadow splits are
+/// pooled (neither trains anything) and the threshold is calibrated by an
+/// exact multiple test, so P(TA >= alpha) >= 1 - delta for the deployed policy
+/// (per day; certified-flywheel: over all days). Global is not tested
 /// separately (that would spend delta twice): accept-all is the loosest step of
-/// the same sequence, so a threshold that accepts every pooled row deploys the
-/// Global family. The gate then only applies the coverage floor.
+/// the same sequence, so a threshold that accepts every row deploys the Global
+/// family. The gate then only applies the coverage floor.
+///
+/// The hypotheses are fixed before the calibration rows are looked at: the
+/// thresholds are quantiles of the acceptor's scores on the validation split
+/// (which trains the acceptor and never calibrates), and where the walk starts
+/// depends on (alpha, level, pooled size, floor) only. So validity needs no
+/// assumption on how agreement varies with the score. certified-datawalk keeps
+/// the earlier walk over the calibration rows' own scores for comparison.
 RoutingPolicy decide_certified(GateMode mode, const FittedCandidate& best,
                                const std::shared_ptr<const Acceptor>& acceptor, const arma::uvec& t_cal,
-                               const arma::uvec& t_shadow, double alpha, const GateSettings& gate, DayOutcome& o,
-                               std::vector<std::string>& notes) {
+                               const arma::uvec& t_shadow, double alpha, const GateSettings& gate,
+                               std::size_t days, DayOutcome& o, std::vector<std::string>& notes) {
   const arma::mat pooled_probs = arma::join_cols(best.probs_cal, best.probs_shadow);
   const arma::uvec pooled_teacher = arma::join_cols(t_cal, t_shadow);
   const arma::vec scores = acceptor->score(pooled_probs);
   const arma::uvec agree = agreement(pooled_probs, pooled_teacher);
-  // Thresholds below the coverage floor would be refused anyway, so the walk
-  // starts at the floor: a few unlucky disagreements among the very top scores
-  // can no longer end a fixed-sequence walk before it reaches useful coverage.
-  const std::size_t floor_rows =
-      static_cast<std::size_t>(std::ceil(gate.min_coverage * static_cast<double>(scores.n_elem)));
-  const std::size_t min_rows = std::max(gate.min_accepted, floor_rows);
-  const CalibrationResult c = mode == GateMode::kBonferroni
-                                  ? calibrate_bonferroni(scores, agree, alpha, gate.delta, min_rows)
-                                  : calibrate_fixed_sequence(scores, agree, alpha, gate.delta, min_rows);
+  // The acceptor's scores on its own training rows: independent of the
+  // calibration rows, which is all the grid needs.
+  const CalibrationResult c =
+      calibrate_certified(mode, acceptor->score(best.probs_val), scores, agree, alpha, gate, days);
   if (!c.found) {
     notes.push_back("not certified: " + c.reason_if_not_found);
     return RoutingPolicy{};
@@ -191,17 +213,52 @@ RoutingPolicy decide_certified(GateMode mode, const FittedCandidate& best,
                                 gate.min_coverage));
     return RoutingPolicy{};
   }
-  o.cal = pooled;
+  o.pooled = pooled;
+  o.cal = stats_of(policy.route_probabilities(best.probs_cal), t_cal);
   o.shadow = stats_of(policy.route_probabilities(best.probs_shadow), t_shadow);
   o.cal_ta_lower = c.ta_lower_bound;
+  o.bound_level = c.bound_level;
   return policy;
 }
+
+}  // namespace
+
+CalibrationResult calibrate_certified(GateMode mode, const arma::vec& val_scores, const arma::vec& scores,
+                                      const arma::uvec& agree, double alpha, const GateSettings& gate,
+                                      std::size_t days) {
+  TRACER_CHECK(is_certified(mode), "calibrate_certified: a certified mode");
+  const std::size_t n = scores.n_elem;
+  if (mode == GateMode::kDataWalk) {
+    // Thresholds below the coverage floor would be refused anyway, so the walk
+    // starts at the floor.
+    const auto floor_rows = static_cast<std::size_t>(std::ceil(gate.min_coverage * static_cast<double>(n)));
+    return calibrate_fixed_sequence(scores, agree, alpha, gate.delta, std::max(gate.min_accepted, floor_rows));
+  }
+  const bool coarse = mode == GateMode::kCertifiedCoarse || mode == GateMode::kBonferroni;
+  const std::size_t levels = coarse ? gate.coarse_grid_levels : gate.grid_levels;
+  const bool multistart = mode == GateMode::kCertified || mode == GateMode::kCertifiedFlywheel;
+  const std::size_t starts = multistart ? gate.multistart_starts : 1;
+  const double delta = mode == GateMode::kCertifiedFlywheel ? gate.delta / static_cast<double>(days) : gate.delta;
+  // The strictest level tested must be able to certify with one disagreement
+  // at the per-test level; for Bonferroni that level is delta / (grid size),
+  // taken here as delta / levels (the grid has at most `levels` thresholds, so
+  // the start is, if anything, a little strict).
+  const double test_level =
+      mode == GateMode::kBonferroni ? delta / static_cast<double>(levels) : delta / static_cast<double>(starts);
+  const ThresholdGrid grid =
+      coverage_quantile_grid(val_scores, levels, certifiable_start_coverage(alpha, test_level, n, gate.min_coverage));
+  return mode == GateMode::kBonferroni
+             ? calibrate_bonferroni_on_grid(scores, agree, alpha, delta, gate.min_accepted, grid.thresholds)
+             : calibrate_multistart_on_grid(scores, agree, alpha, delta, gate.min_accepted, grid.thresholds, starts);
+}
+
+namespace {
 
 /// Decides and evaluates the policy for one (day, mode, alpha) given the
 /// selected candidate's probabilities and the fitted acceptor.
 DayOutcome decide_day(const ReplayData& data, const DaySplit& split, const FittedCandidate* best,
                       const std::shared_ptr<const Acceptor>& acceptor, GateMode mode, double alpha,
-                      const GateSettings& gate) {
+                      const GateSettings& gate, std::size_t days) {
   DayOutcome o;
   o.mode = mode;
   o.alpha = alpha;
@@ -216,7 +273,7 @@ DayOutcome decide_day(const ReplayData& data, const DaySplit& split, const Fitte
     const arma::uvec t_shadow = data.teacher_train.elem(split.shadow);
     deployed = mode == GateMode::kPaper
                    ? decide_paper(*best, acceptor, t_cal, t_shadow, alpha, gate, o, notes)
-                   : decide_certified(mode, *best, acceptor, t_cal, t_shadow, alpha, gate, o, notes);
+                   : decide_certified(mode, *best, acceptor, t_cal, t_shadow, alpha, gate, days, o, notes);
   }
   o.family = deployed.family;
   o.deployed = deployed.family != Family::kNone;
@@ -252,6 +309,40 @@ void check_data(const ReplayData& d) {
 
 }  // namespace
 
+std::vector<std::size_t> day_boundaries(std::size_t n, std::size_t days) {
+  TRACER_CHECK(days > 0, "day_boundaries: days > 0");
+  std::vector<std::size_t> upto;
+  std::size_t total = 0;
+  for (std::size_t d = 0; d < days; ++d) {
+    total += n / days + (d < n % days ? 1 : 0);
+    upto.push_back(total);
+  }
+  return upto;
+}
+
+arma::uvec cap_per_class(const arma::uvec& rows, const arma::uvec& labels, std::size_t max_fit_labels,
+                         std::uint64_t seed) {
+  if (max_fit_labels == 0 || rows.n_elem <= max_fit_labels) return rows;
+  std::map<arma::uword, std::vector<std::size_t>> by_class;  // class -> positions in rows
+  for (std::size_t i = 0; i < rows.n_elem; ++i) by_class[labels[rows[i]]].push_back(i);
+  const std::size_t per_class = max_fit_labels / by_class.size();
+  Rng rng(seed);
+  std::vector<std::size_t> keep;
+  for (auto& [cls, pos] : by_class) {
+    if (pos.size() > per_class) {
+      const std::vector<std::size_t> perm = rng.permutation(pos.size());
+      std::vector<std::size_t> chosen(per_class);
+      for (std::size_t j = 0; j < per_class; ++j) chosen[j] = pos[perm[j]];
+      pos = std::move(chosen);
+    }
+    keep.insert(keep.end(), pos.begin(), pos.end());
+  }
+  std::sort(keep.begin(), keep.end());
+  arma::uvec out(keep.size());
+  for (std::size_t i = 0; i < keep.size(); ++i) out[i] = rows[keep[i]];
+  return out;
+}
+
 ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::uint64_t seed,
                         const ProgressFn& progress) {
   check_data(data);
@@ -263,16 +354,19 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
   result.teacher_test_accuracy = accuracy(data.teacher_test, data.truth_test);
   result.teacher_train_accuracy = accuracy(data.teacher_train, data.truth_train);
 
-  // Shuffle once, cut into equal days (the last day takes the rounding rest).
+  // Shuffle once, cut into days like np.array_split (the paper's batches).
   Rng order_rng(derive_seed(seed, {stream::kDayShuffle}));
   const std::vector<std::size_t> order = order_rng.permutation(n);
   std::vector<DaySplit> splits(s.days);
+  result.day_sizes = day_boundaries(n, s.days);
   for (std::size_t day = 1; day <= s.days; ++day) {
-    const std::size_t upto = (n * day) / s.days;
-    result.day_sizes.push_back(upto);
-    arma::uvec rows(upto);
-    for (std::size_t i = 0; i < upto; ++i) rows[i] = order[i];
-    result.day_order.push_back(rows);
+    const std::size_t upto = result.day_sizes[day - 1];
+    arma::uvec seen(upto);
+    for (std::size_t i = 0; i < upto; ++i) seen[i] = order[i];
+    result.day_order.push_back(seen);
+    // The reference's per-class cap (off unless [protocol] max_fit_labels).
+    const arma::uvec rows =
+        cap_per_class(seen, data.teacher_train, s.max_fit_labels, derive_seed(seed, {stream::kFitCap, day}));
     const std::vector<arma::uvec> parts =
         stratified_split(data.teacher_train.elem(rows), {s.split.train, s.split.val, s.split.cal, s.split.shadow},
                          derive_seed(seed, {stream::kSplit, day}));
@@ -291,7 +385,15 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
     std::string error;
   };
   BaselineFit baseline;
-  parallel_for(n_tasks + 1, resolve_threads(s.threads), [&](std::size_t task) {
+  // Longest first: the baseline (all traces), then the days from the last
+  // (most traces) to the first, so a long fit never starts last and sets the
+  // wall time. Each task writes only its own slot: the order changes nothing
+  // in the results.
+  std::vector<std::size_t> schedule{n_tasks};
+  for (std::size_t d = s.days; d-- > 0;)
+    for (std::size_t c = 0; c < n_cand; ++c) schedule.push_back(d * n_cand + c);
+  parallel_for(n_tasks + 1, resolve_threads(s.threads), [&](std::size_t slot) {
+    const std::size_t task = schedule[slot];
     if (task == n_tasks) {  // baseline: one model on all traces (minus a held-out part)
       if (progress) progress("baseline: fitting " + s.baseline_model.name);
       const std::vector<arma::uvec> parts = stratified_split(
@@ -329,7 +431,7 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
     if (best) acceptor->fit(best->probs_val, agreement(best->probs_val, data.teacher_train.elem(split.val)));
     for (GateMode mode : s.gate.modes) {
       for (double alpha : s.alphas) {
-        DayOutcome o = decide_day(data, split, best, acceptor, mode, alpha, s.gate);
+        DayOutcome o = decide_day(data, split, best, acceptor, mode, alpha, s.gate, s.days);
         o.day = day;
         o.n_traces = result.day_sizes[d];
         o.n_train = split.train.n_elem;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/certify.hpp"
 #include "core/policy.hpp"
 #include "protocol/settings.hpp"
 
@@ -57,8 +58,15 @@ struct DayOutcome {
   bool deployed = false;
   std::string gate_note;  ///< why the gate refused, or which family passed
   double threshold = 0.0;
-  double cal_ta_lower = 0.0;  ///< certified: the bound the calibration achieved
-  SplitStats cal, shadow, test;
+  /// Exact (Clopper-Pearson) lower bound of the deployed policy's TA on the
+  /// rows it was calibrated on, at bound_level: certified modes, on the pooled
+  /// cal + shadow rows at the level the gate tested (delta, delta / m, ...);
+  /// paper mode, on the cal split at 0.1 (descriptive: the paper tests nothing).
+  double cal_ta_lower = 0.0;
+  double bound_level = 0.0;
+  SplitStats cal;     ///< the cal split alone, every mode
+  SplitStats pooled;  ///< certified modes: cal + shadow, the rows the gate calibrated on (n = 0 in paper mode)
+  SplitStats shadow, test;
   std::size_t test_gt_correct = 0;  ///< surrogate on handled, teacher on deferred
   double test_gt_accuracy = 0.0;
   RoutingDecision test_decision;  ///< per test row; when nothing is deployed: the selected surrogate's predictions and
@@ -88,6 +96,27 @@ struct ReplayResult {
 
 /// Progress sink: (what, detail). May be called from worker threads.
 using ProgressFn = std::function<void(const std::string&)>;
+
+/// The threshold a certified gate mode deploys, before the coverage floor:
+/// val_scores are the acceptor's scores on the validation split (they fix the
+/// tested thresholds), scores/agree the pooled calibration rows. Spends
+/// gate.delta per call, certified-flywheel gate.delta / days.
+CalibrationResult calibrate_certified(GateMode mode, const arma::vec& val_scores, const arma::vec& scores,
+                                      const arma::uvec& agree, double alpha, const GateSettings& gate,
+                                      std::size_t days);
+
+/// Cumulative trace counts after each of `days` days for n traces, cut like
+/// numpy's array_split (the paper's and the reference's np.array_split): the
+/// first n % days days take one trace more, e.g. 10,003 traces in 5 days give
+/// batches of 2,001, 2,001, 2,001, 2,000, 2,000.
+std::vector<std::size_t> day_boundaries(std::size_t n, std::size_t days);
+
+/// tracer-llm 0.3.3's _subsample: if rows.n_elem > max_fit_labels, at most
+/// floor(max_fit_labels / K) rows per class (K = classes present in
+/// labels[rows]), the kept rows of a class a seeded random choice; returned
+/// sorted in the order of `rows`. Otherwise (or max_fit_labels = 0) `rows`.
+arma::uvec cap_per_class(const arma::uvec& rows, const arma::uvec& labels, std::size_t max_fit_labels,
+                         std::uint64_t seed);
 
 /// Runs the replay with one master seed. Deterministic for a given seed at any
 /// thread count.

@@ -94,6 +94,7 @@ struct SummaryGroup {
   std::string encoder, teacher;
   std::size_t pool_size = 0;
   std::vector<SeedSummary> rows;
+  std::vector<GateVerdict> verdicts;  ///< per (mode, alpha) over all days
 };
 
 /// One line of the cost table: a TRACER outcome or a baseline alpha.

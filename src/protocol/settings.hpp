@@ -15,13 +15,35 @@
 
 namespace tracer {
 
-/// How the threshold is calibrated and the promotion decided.
+/// How the threshold is calibrated and the promotion decided. Every
+/// certified mode promises P(TA(deployed) >= alpha) >= 1 - delta per decision
+/// (per day) under i.i.d. calibration and deployment traffic, except
+/// kCertifiedFlywheel (per flywheel: all days at once) and kDataWalk (which
+/// needs a monotone acceptor; kept to show what that assumption costs).
+/// The order is the order of every table; new modes go before kDataWalk only
+/// with the unit-file decoder's bound updated (io/unit_file.cpp).
 enum class GateMode {
-  kPaper,       ///< point-estimate sweep on cal, parity (point TA) on shadow, 5% floor
-  kCertified,   ///< finite-sample guarantee P(TA >= alpha) >= 1 - delta (see core/certify.hpp)
-  kBonferroni,  ///< the same guarantee by a union bound over a coverage grid: the simpler valid baseline
+  kPaper,              ///< point-estimate sweep on cal, parity (point TA) on shadow, 5% floor
+  kCertified,          ///< default: fixed-sequence walks from several starts on the fine grid, delta split over them
+  kCertifiedFine,      ///< one fixed-sequence walk on the fine validation-quantile grid
+  kCertifiedCoarse,    ///< one fixed-sequence walk on the coarse validation-quantile grid
+  kBonferroni,         ///< Bonferroni over the coarse validation-quantile grid
+  kCertifiedFlywheel,  ///< the default certified gate at delta / days: one guarantee over the whole flywheel
+  kDataWalk,           ///< the earlier walk over every calibration score (valid only for a monotone acceptor)
 };
 std::string gate_mode_name(GateMode m);
+
+/// Every gate mode with its config name and one line of documentation, in
+/// enum order (config choices, docs/config.md and the report use it).
+struct GateModeInfo {
+  GateMode mode;
+  const char* name;
+  const char* doc;
+};
+const std::vector<GateModeInfo>& gate_mode_table();
+
+/// Whether a mode makes a finite-sample promise (all but kPaper).
+inline bool is_certified(GateMode m) { return m != GateMode::kPaper; }
 
 struct SplitFractions {
   double train = 0.55;   ///< fits the surrogate candidates
@@ -34,7 +56,10 @@ struct GateSettings {
   std::vector<GateMode> modes{GateMode::kPaper};
   double min_coverage = 0.05;    ///< promotion floor on shadow coverage
   std::size_t min_accepted = 1;  ///< a threshold must accept at least this many cal rows
-  double delta = 0.1;            ///< certified mode: allowed failure probability
+  double delta = 0.1;            ///< certified modes: allowed failure probability
+  std::size_t grid_levels = 100;        ///< fine validation-quantile grid (certified, certified-fine, -flywheel)
+  std::size_t coarse_grid_levels = 20;  ///< coarse grid (certified-coarse, certified-bonferroni)
+  std::size_t multistart_starts = 4;    ///< walks of certified and certified-flywheel, each at delta / starts
 };
 
 struct ProtocolSettings {
@@ -45,6 +70,16 @@ struct ProtocolSettings {
   std::vector<CandidateSpec> candidates{{"logreg_c1", {}}};
   CandidateSpec baseline_model{"logreg_c1", {}};
   double baseline_holdout = 0.2;  ///< share of all traces held out to sweep the baseline threshold
+  /// > 0: before each day's split, cap every class at floor(max_fit_labels /
+  /// K) traces (K = classes present), as tracer-llm 0.3.3's _subsample does
+  /// once a pool exceeds max_fit_labels; 0 (default, the paper): no cap.
+  std::size_t max_fit_labels = 0;
+  /// true: every seed pools all labelled rows and draws its own stratified
+  /// traces/test split, so replays share nothing but the population.
+  bool resplit_per_seed = false;
+  /// Gate modes whose outcomes get interpretability artifacts (primary
+  /// replays only); empty = every mode.
+  std::vector<GateMode> artifact_modes;
   std::size_t threads = 0;        ///< 0 = all hardware threads
 };
 
