@@ -2,7 +2,7 @@
 """The scaling study in one command: build bench_scaling, run it, write the JSON, regenerate
 the tables in docs/performance.md.
 
-    python3 bench/scaling_study.py                      # full grid, 3 repetitions (~1 h of CPU today)
+    python3 bench/scaling_study.py                      # full grid, 3 repetitions (~70 min of CPU today)
     python3 bench/scaling_study.py --mode quick         # every fit, the protocol at the small points, 1 rep
     python3 bench/scaling_study.py --repetitions 5 --out /tmp/s.json --no-doc
 

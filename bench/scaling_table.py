@@ -8,7 +8,7 @@ The generated part sits between the BEGIN and END marker lines of the doc; the r
 doc is left as it is. Per grid point: the median over repetitions of each lean-zoo
 candidate's fit (wall seconds) and of the whole protocol (wall and CPU seconds). Growth:
 for each factor (traces n, classes K, dimension d) the exponent a of time ~ factor^a, a
-least-squares fit of log time on log factor over the points that differ from the base
+least-squares fit of log CPU time on log factor over the points that differ from the base
 point in that factor only; threads: the speed-up from 1 to 2 threads. Stdlib only.
 """
 from __future__ import annotations
@@ -39,8 +39,8 @@ def collect(report: dict) -> dict:
         key = (int(m["n"]), int(m["K"]), int(m["d"]), int(m["t"]))
         p = points.setdefault(key, {"fit": {}, "replay_wall": [], "replay_cpu": []})
         wall = b["real_time"] * {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}[b.get("time_unit", "s")]
-        if m["model"]:
-            p["fit"].setdefault(m["model"], []).append(wall)
+        if m["model"]:  # CPU seconds (one thread): robust on a shared machine, = wall on an idle one
+            p["fit"].setdefault(m["model"], []).append(b.get("cpu_s", wall))
         else:
             p["replay_wall"].append(wall)
             p["replay_cpu"].append(b.get("cpu_s", float("nan")))
@@ -92,9 +92,10 @@ def render(report: dict) -> str:
     lines.append(f"Measured {ctx['date_utc']} on {cpu['model_name']} ({cpu['logical_cores']} logical cores, "
                  f"{isa}; load average {cpu['load_average_at_start'][0]:.1f} at the start), "
                  f"git {str(ctx['git']['revision'])[:12]}{' (dirty)' if ctx['git']['dirty'] else ''}, "
-                 f"{ctx['compiler']['version']}, mode `{ctx['mode']}`, median of {reps} repetition(s). "
-                 f"Seconds; fit = one fit on the final day's training split (0.55 n rows, one thread inside "
-                 f"the model); protocol = the whole Banking77 protocol (5 days, lean zoo, 3 gate modes, "
+                 f"{ctx['compiler']['version']}, mode `{ctx['mode']}` (benchmark filter `{ctx.get('filter', '.')}`), "
+                 f"median of {reps} repetition(s). "
+                 f"Seconds; fit = CPU seconds of one fit on the final day's training split (0.55 n rows, one "
+                 f"thread inside the model; equal to its wall time on an idle machine); protocol = the whole Banking77 protocol (5 days, lean zoo, 3 gate modes, "
                  f"4 alphas, baseline) on n synthetic traces, wall and CPU (all threads). "
                  f"– = not measured in this mode.")
     lines.append("")
@@ -119,7 +120,7 @@ def render(report: dict) -> str:
                  f"exponent a of time ~ factor^a, least squares on log-log over the points that change "
                  f"only that factor):")
     lines.append("")
-    cols = list(MODELS) + ["fit, all 5", "protocol wall"]
+    cols = list(MODELS) + ["fit, all 5", "protocol CPU"]
     lines.append("| factor | points | " + " | ".join(cols) + " |")
     lines.append("|---|---|" + "|".join("---:" for _ in cols) + "|")
     for idx, (_, label) in enumerate(FACTORS):
@@ -129,7 +130,7 @@ def render(report: dict) -> str:
             xs, ys = series(points, base, idx, lambda p, m=m: med(p["fit"].get(m, [])))
             a = exponent(xs, ys)
             row.append("–" if a is None else f"{a:.2f}")
-        for value in (fit_total, lambda p: med(p["replay_wall"])):
+        for value in (fit_total, lambda p: med(p["replay_cpu"])):
             xs, ys = series(points, base, idx, value)
             a = exponent(xs, ys)
             row.append("–" if a is None else f"{a:.2f}")
@@ -139,7 +140,8 @@ def render(report: dict) -> str:
     two_key = next((k for k in points if k[:3] == base[:3] and k[3] != base[3]), None)
     if one and two_key:
         two = points[two_key]
-        row = [f"threads {base[3]} -> {two_key[3]} (speed-up)", f"{base[3]}, {two_key[3]}"]
+        row = [f"threads {base[3]} -> {two_key[3]} (wall speed-up of the protocol; fits: CPU ratio)",
+               f"{base[3]}, {two_key[3]}"]
         for m in MODELS:
             a, b = med(one["fit"].get(m, [])), med(two["fit"].get(m, []))
             row.append(f"{a / b:.2f}x" if a and b else "–")
