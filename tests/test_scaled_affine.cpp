@@ -17,8 +17,7 @@
 namespace tracer {
 namespace {
 
-const std::vector<AffineIsa> kAllIsas = {AffineIsa::kPortable, AffineIsa::kSse2, AffineIsa::kAvx2,
-                                         AffineIsa::kAvx512};
+const std::vector<AffineIsa> kAllIsas = {AffineIsa::kPortable, AffineIsa::kSse2, AffineIsa::kAvx2, AffineIsa::kAvx512};
 
 std::vector<AffineIsa> supported_isas() {
   std::vector<AffineIsa> out;
@@ -51,7 +50,8 @@ struct Layer {
 Layer make_layer(std::size_t in, std::size_t out, std::uint64_t seed) {
   Rng rng(seed);
   Layer L{to_float_precision(random_mat(in, out, rng, 1.0 / std::sqrt(static_cast<double>(in)))),
-          to_float_precision(random_mat(1, out, rng, 0.1)), {}};
+          to_float_precision(random_mat(1, out, rng, 0.1)),
+          {}};
   L.packed.pack(L.W, L.b);
   return L;
 }
@@ -59,8 +59,8 @@ Layer make_layer(std::size_t in, std::size_t out, std::uint64_t seed) {
 // Output counts 1..16 panels (and partial last panels), input counts with no
 // relation to any vector width.
 const std::vector<std::pair<std::size_t, std::size_t>> kShapes = {
-    {1, 1},   {3, 5},    {7, 16},   {17, 17},  {5, 33},    {9, 48},    {13, 77},   {31, 96},
-    {64, 100}, {2, 112}, {11, 128}, {6, 144},  {19, 160},  {8, 176},   {23, 256},  {768, 77}};
+    {1, 1},    {3, 5},   {7, 16},   {17, 17}, {5, 33},   {9, 48},  {13, 77},  {31, 96},
+    {64, 100}, {2, 112}, {11, 128}, {6, 144}, {19, 160}, {8, 176}, {23, 256}, {768, 77}};
 
 TEST(ScaledAffine, EveryKernelMatchesADoubleReferenceWithinTheFloatBound) {
   Rng rng(5);
@@ -104,8 +104,7 @@ TEST(ScaledAffine, FmaKernelsEqualThePortableKernelBitForBit) {
   for (AffineIsa isa : kAllIsas) {
     if (!fused(isa) || isa == AffineIsa::kPortable) continue;
     if (!affine_isa_supported(isa)) {
-      std::printf("[ INFO     ] kernel %s not runnable on this CPU/build: not compared here\n",
-                  affine_isa_name(isa));
+      std::printf("[ INFO     ] kernel %s not runnable on this CPU/build: not compared here\n", affine_isa_name(isa));
       continue;
     }
     for (const auto& [in, out] : kShapes) {
@@ -123,6 +122,22 @@ TEST(ScaledAffine, FmaKernelsEqualThePortableKernelBitForBit) {
     ++compared;
   }
   std::printf("[ INFO     ] FMA kernels compared with the portable kernel: %zu\n", compared);
+}
+
+TEST(ScaledAffine, GroupOrderDoesNotChangeBits) {
+  Rng rng(13);
+  for (const auto& [in, out] : kShapes) {
+    Layer L = make_layer(in, out, 3 * in + out);
+    std::vector<float> x(in);
+    for (auto& v : x) v = static_cast<float>(rng.normal());
+    for (AffineIsa isa : supported_isas()) {
+      std::vector<float> a(L.packed.padded_out()), b(L.packed.padded_out());
+      L.packed.apply(x.data(), a.data(), true, isa, false);
+      L.packed.apply(x.data(), b.data(), true, isa, true);
+      EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0)
+          << affine_isa_name(isa) << " " << in << "x" << out;
+    }
+  }
 }
 
 TEST(ScaledAffine, TheSelectedKernelIsTheWidestSupportedOne) {

@@ -29,27 +29,42 @@ constexpr std::size_t P = PackedAffine::kPanel;
 // 6 + 5 + 5, not 6 + 6 + 4) so that no group is a short latency-bound chain.
 //
 // Layout: panel p holds rows i = 0..in-1 of 16 floats (64 bytes, aligned).
+// The `#pragma GCC unroll` on every loop over accumulators is what keeps them
+// in registers: without it GCC turns the zeroing loop into a memset and keeps
+// the accumulator array on the stack, storing it every iteration (checked with
+// objdump: no %rsp traffic inside the inner loops).
 
 using Kernel = void (*)(const float* x, std::size_t in, const float* panels, std::size_t n_panels, const float* bias,
-                        float* y, bool relu);
+                        float* y, bool relu, bool reverse);
 
-// Calls group(G, first panel) for balanced groups of at most Gmax panels.
+// Calls group(G, first panel) for balanced groups of at most Gmax panels, in
+// panel order or (reverse) in the opposite order. The outputs do not depend
+// on the order; see ScaledAffineStack::forward for why it alternates.
 template <std::size_t Gmax, class F>
-inline void for_balanced_groups(std::size_t n_panels, F&& group) {
+inline void for_balanced_groups(std::size_t n_panels, bool reverse, F&& group) {
   if (n_panels == 0) return;
   const std::size_t n_groups = (n_panels + Gmax - 1) / Gmax;
   const std::size_t base = n_panels / n_groups, extra = n_panels % n_groups;
-  std::size_t p = 0;
-  for (std::size_t g = 0; g < n_groups; ++g) {
-    const std::size_t size = base + (g < extra ? 1 : 0);
-    group(size, p);
-    p += size;
+  const auto size_of = [&](std::size_t g) { return base + (g < extra ? 1 : 0); };
+  if (!reverse) {
+    std::size_t p = 0;
+    for (std::size_t g = 0; g < n_groups; ++g) {
+      group(size_of(g), p);
+      p += size_of(g);
+    }
+  } else {
+    std::size_t end = n_panels;
+    for (std::size_t g = n_groups; g-- > 0;) {
+      end -= size_of(g);
+      group(size_of(g), end);
+    }
   }
 }
 
 // ---- portable: scalar std::fma, the reference order ----------------------------
 void kernel_portable(const float* __restrict x, std::size_t in, const float* __restrict panels, std::size_t n_panels,
-                     const float* __restrict bias, float* __restrict y, bool relu) {
+                     const float* __restrict bias, float* __restrict y, bool relu,
+                     bool /*reverse: one panel at a time, order irrelevant*/) {
   for (std::size_t p = 0; p < n_panels; ++p) {
     const float* w = panels + p * in * P;
     float acc[P] = {};
@@ -69,28 +84,33 @@ template <std::size_t G>
 inline void group_sse2(const float* __restrict x, std::size_t in, const float* __restrict base, std::size_t stride,
                        const float* __restrict bias, float* __restrict y, bool relu) {
   __m128 acc[4 * G];
-  _Pragma("GCC unroll 16") for (std::size_t a = 0; a < 4 * G; ++a) acc[a] = _mm_setzero_ps();
+#pragma GCC unroll 16
+  for (std::size_t a = 0; a < 4 * G; ++a) acc[a] = _mm_setzero_ps();
   for (std::size_t i = 0; i < in; ++i) {
     const __m128 xi = _mm_set1_ps(x[i]);
-    _Pragma("GCC unroll 16") for (std::size_t g = 0; g < G; ++g) {
+#pragma GCC unroll 16
+    for (std::size_t g = 0; g < G; ++g) {
       const float* w = base + g * stride + i * P;
-      _Pragma("GCC unroll 16") for (std::size_t q = 0; q < 4; ++q) acc[4 * g + q] =
-          _mm_add_ps(acc[4 * g + q], _mm_mul_ps(xi, _mm_load_ps(w + 4 * q)));
+#pragma GCC unroll 16
+      for (std::size_t q = 0; q < 4; ++q)
+        acc[4 * g + q] = _mm_add_ps(acc[4 * g + q], _mm_mul_ps(xi, _mm_load_ps(w + 4 * q)));
     }
   }
   const __m128 zero = _mm_setzero_ps();
-  _Pragma("GCC unroll 16") for (std::size_t g = 0; g < G; ++g)
-      _Pragma("GCC unroll 16") for (std::size_t q = 0; q < 4; ++q) {
-    __m128 v = _mm_add_ps(acc[4 * g + q], _mm_load_ps(bias + g * P + 4 * q));
-    if (relu) v = _mm_max_ps(v, zero);
-    _mm_storeu_ps(y + g * P + 4 * q, v);
-  }
+#pragma GCC unroll 16
+  for (std::size_t g = 0; g < G; ++g)
+#pragma GCC unroll 16
+    for (std::size_t q = 0; q < 4; ++q) {
+      __m128 v = _mm_add_ps(acc[4 * g + q], _mm_load_ps(bias + g * P + 4 * q));
+      if (relu) v = _mm_max_ps(v, zero);
+      _mm_storeu_ps(y + g * P + 4 * q, v);
+    }
 }
 
 void kernel_sse2(const float* __restrict x, std::size_t in, const float* __restrict panels, std::size_t n_panels,
-                 const float* __restrict bias, float* __restrict y, bool relu) {
+                 const float* __restrict bias, float* __restrict y, bool relu, bool reverse) {
   const std::size_t stride = in * P;
-  for_balanced_groups<3>(n_panels, [&](std::size_t G, std::size_t p) {
+  for_balanced_groups<3>(n_panels, reverse, [&](std::size_t G, std::size_t p) {
     const float* b = panels + p * stride;
     switch (G) {
       case 3:
@@ -115,28 +135,33 @@ TRACER_AVX2 inline __attribute__((always_inline)) void group_avx2(const float* _
                                                                   const float* __restrict bias, float* __restrict y,
                                                                   bool relu) {
   __m256 acc[2 * G];
-  _Pragma("GCC unroll 16") for (std::size_t a = 0; a < 2 * G; ++a) acc[a] = _mm256_setzero_ps();
+#pragma GCC unroll 16
+  for (std::size_t a = 0; a < 2 * G; ++a) acc[a] = _mm256_setzero_ps();
   for (std::size_t i = 0; i < in; ++i) {
     const __m256 xi = _mm256_broadcast_ss(x + i);
-    _Pragma("GCC unroll 16") for (std::size_t g = 0; g < G; ++g) {
+#pragma GCC unroll 16
+    for (std::size_t g = 0; g < G; ++g) {
       const float* w = base + g * stride + i * P;
       acc[2 * g] = _mm256_fmadd_ps(xi, _mm256_load_ps(w), acc[2 * g]);
       acc[2 * g + 1] = _mm256_fmadd_ps(xi, _mm256_load_ps(w + 8), acc[2 * g + 1]);
     }
   }
   const __m256 zero = _mm256_setzero_ps();
-  _Pragma("GCC unroll 16") for (std::size_t g = 0; g < G; ++g)
-      _Pragma("GCC unroll 16") for (std::size_t q = 0; q < 2; ++q) {
-    __m256 v = _mm256_add_ps(acc[2 * g + q], _mm256_load_ps(bias + g * P + 8 * q));
-    if (relu) v = _mm256_max_ps(v, zero);
-    _mm256_storeu_ps(y + g * P + 8 * q, v);
-  }
+#pragma GCC unroll 16
+  for (std::size_t g = 0; g < G; ++g)
+#pragma GCC unroll 16
+    for (std::size_t q = 0; q < 2; ++q) {
+      __m256 v = _mm256_add_ps(acc[2 * g + q], _mm256_load_ps(bias + g * P + 8 * q));
+      if (relu) v = _mm256_max_ps(v, zero);
+      _mm256_storeu_ps(y + g * P + 8 * q, v);
+    }
 }
 
 TRACER_AVX2 void kernel_avx2(const float* __restrict x, std::size_t in, const float* __restrict panels,
-                             std::size_t n_panels, const float* __restrict bias, float* __restrict y, bool relu) {
+                             std::size_t n_panels, const float* __restrict bias, float* __restrict y, bool relu,
+                             bool reverse) {
   const std::size_t stride = in * P;
-  for_balanced_groups<6>(n_panels, [&](std::size_t G, std::size_t p) TRACER_AVX2 {
+  for_balanced_groups<6>(n_panels, reverse, [&](std::size_t G, std::size_t p) TRACER_AVX2 {
     const float* b = panels + p * stride;
     float* out = y + p * P;
     const float* bb = bias + p * P;
@@ -173,14 +198,16 @@ TRACER_AVX512 inline __attribute__((always_inline)) void group_avx512(const floa
                                                                       const float* __restrict bias, float* __restrict y,
                                                                       bool relu) {
   __m512 acc[G];
-  _Pragma("GCC unroll 16") for (std::size_t a = 0; a < G; ++a) acc[a] = _mm512_setzero_ps();
+#pragma GCC unroll 16
+  for (std::size_t a = 0; a < G; ++a) acc[a] = _mm512_setzero_ps();
   for (std::size_t i = 0; i < in; ++i) {
     const __m512 xi = _mm512_set1_ps(x[i]);
-    _Pragma("GCC unroll 16") for (std::size_t g = 0; g < G; ++g) acc[g] =
-        _mm512_fmadd_ps(xi, _mm512_load_ps(base + g * stride + i * P), acc[g]);
+#pragma GCC unroll 16
+    for (std::size_t g = 0; g < G; ++g) acc[g] = _mm512_fmadd_ps(xi, _mm512_load_ps(base + g * stride + i * P), acc[g]);
   }
   const __m512 zero = _mm512_setzero_ps();
-  _Pragma("GCC unroll 16") for (std::size_t g = 0; g < G; ++g) {
+#pragma GCC unroll 16
+  for (std::size_t g = 0; g < G; ++g) {
     __m512 v = _mm512_add_ps(acc[g], _mm512_load_ps(bias + g * P));
     // max(v, 0) as the other kernels (0 for NaN and -0); not _mm512_max_ps,
     // whose _mm512_undefined_ps trips GCC 12's -Wmaybe-uninitialized.
@@ -190,9 +217,10 @@ TRACER_AVX512 inline __attribute__((always_inline)) void group_avx512(const floa
 }
 
 TRACER_AVX512 void kernel_avx512(const float* __restrict x, std::size_t in, const float* __restrict panels,
-                                 std::size_t n_panels, const float* __restrict bias, float* __restrict y, bool relu) {
+                                 std::size_t n_panels, const float* __restrict bias, float* __restrict y, bool relu,
+                                 bool reverse) {
   const std::size_t stride = in * P;
-  for_balanced_groups<8>(n_panels, [&](std::size_t G, std::size_t p) TRACER_AVX512 {
+  for_balanced_groups<8>(n_panels, reverse, [&](std::size_t G, std::size_t p) TRACER_AVX512 {
     const float* b = panels + p * stride;
     float* out = y + p * P;
     const float* bb = bias + p * P;
@@ -323,12 +351,12 @@ void PackedAffine::pack(const arma::mat& W, const arma::rowvec& b) {
   }
 }
 
-void PackedAffine::apply(const float* x, float* y, bool relu) const {
-  selected().kernel(x, in_, panels_.data(), n_panels_, bias_.data(), y, relu);
+void PackedAffine::apply(const float* x, float* y, bool relu, bool reverse_groups) const {
+  selected().kernel(x, in_, panels_.data(), n_panels_, bias_.data(), y, relu, reverse_groups);
 }
 
-void PackedAffine::apply(const float* x, float* y, bool relu, AffineIsa isa) const {
-  kernel_for(isa)(x, in_, panels_.data(), n_panels_, bias_.data(), y, relu);
+void PackedAffine::apply(const float* x, float* y, bool relu, AffineIsa isa, bool reverse_groups) const {
+  kernel_for(isa)(x, in_, panels_.data(), n_panels_, bias_.data(), y, relu, reverse_groups);
 }
 
 void ScaledAffineStack::fold_standardisation(const arma::rowvec& mean, const arma::rowvec& scale, arma::mat& W,
@@ -350,16 +378,24 @@ void ScaledAffineStack::build(const arma::rowvec& mean, const arma::rowvec& scal
 
 namespace {
 
-// The forward pass with apply(layer, x, y, relu) running one layer.
+// The forward pass with apply(layer, x, y, relu, reverse_groups) running one
+// layer. Successive rows on a thread alternate the panel-group order (first
+// to last, then last to first): a layer bigger than L2 (the MLP's 768 x 256
+// first layer is 786 KB of fp32, Zen 3's L2 is 512 KB) then starts on the
+// weights the previous row read last, still in L2, instead of streaming all
+// of them from L3 every time (about 15% faster on that layer). Outputs do not
+// depend on the group order (test: ScaledAffine.GroupOrderDoesNotChangeBits).
 template <class Apply>
 const float* forward_layers(const std::vector<PackedAffine>& layers, const double* x, std::size_t d, Apply&& apply) {
   TRACER_CHECK(!layers.empty(), "ScaledAffineStack::forward before build (predict before fit)");
   TRACER_CHECK(d == layers.front().in_dim(), "ScaledAffineStack::forward: row length differs from the fitted features");
+  thread_local bool reverse = false;
+  reverse = !reverse;
   float* a = row_scratch(0, d);
   for (std::size_t j = 0; j < d; ++j) a[j] = static_cast<float>(x[j]);
   for (std::size_t l = 0; l < layers.size(); ++l) {
     float* next = row_scratch(1 + (l % 2), layers[l].padded_out());
-    apply(layers[l], a, next, l + 1 < layers.size());
+    apply(layers[l], a, next, l + 1 < layers.size(), reverse);
     a = next;
   }
   return a;
@@ -368,17 +404,18 @@ const float* forward_layers(const std::vector<PackedAffine>& layers, const doubl
 }  // namespace
 
 const float* ScaledAffineStack::forward(const double* x, std::size_t d) const {
-  return forward_layers(layers_, x, d, [](const PackedAffine& layer, const float* in, float* out, bool relu) {
-    layer.apply(in, out, relu);
+  return forward_layers(layers_, x, d, [](const PackedAffine& layer, const float* in, float* out, bool relu, bool rev) {
+    layer.apply(in, out, relu, rev);
   });
 }
 
 const float* ScaledAffineStack::forward(const double* x, std::size_t d, AffineIsa isa) const {
   TRACER_CHECK(affine_isa_supported(isa),
                std::string("affine kernel '") + affine_isa_name(isa) + "' is not supported by this build or CPU");
-  return forward_layers(layers_, x, d, [isa](const PackedAffine& layer, const float* in, float* out, bool relu) {
-    layer.apply(in, out, relu, isa);
-  });
+  return forward_layers(layers_, x, d,
+                        [isa](const PackedAffine& layer, const float* in, float* out, bool relu, bool rev) {
+                          layer.apply(in, out, relu, isa, rev);
+                        });
 }
 
 void softmax_row(const float* z, std::size_t k, double* out) {

@@ -72,8 +72,10 @@ class PackedAffine {
   /// x: in_dim() floats; y: room for padded_out() floats, entries >= out_dim()
   /// are padding (0 after relu). relu: apply max(0, .) to every output.
   /// Runs affine_kernel_isa(), or the given (supported) kernel.
-  void apply(const float* x, float* y, bool relu) const;
-  void apply(const float* x, float* y, bool relu, AffineIsa isa) const;
+  /// reverse_groups: visit the panel groups last to first (same outputs, to
+  /// the bit; only the memory access order changes).
+  void apply(const float* x, float* y, bool relu, bool reverse_groups = false) const;
+  void apply(const float* x, float* y, bool relu, AffineIsa isa, bool reverse_groups = false) const;
 
   std::size_t in_dim() const { return in_; }
   std::size_t out_dim() const { return out_; }
