@@ -1,12 +1,35 @@
-// Logistic-regression fit at paper scale and single-row routing latency.
+// Logistic-regression fit at paper scale, single-row routing latency of every
+// lean-zoo model (median and p99 per call) and batch routing throughput.
 //   build/bench_routing --benchmark_format=json
+//
+// The JSON context names the affine kernel that ran ("affine_kernel": avx512,
+// avx2 or sse2, chosen at run time from the CPU; affine_kernel_name() in
+// core/models/scaled_affine.hpp).
+//
+//   BM_LogRegFit_10000x768x77   one logreg_c1 fit
+//   BM_RouteSingleRow/<model>   Router::route_row (surrogate row path + acceptor),
+//                               counters median_us, p99_us (steady_clock per call)
+//   BM_RouteBatch/<model>       RoutingPolicy::route on 4,096 rows (the gate's path:
+//                               serving_probabilities + the same per-row rule),
+//                               counter rows_per_s
+//   BM_AffineKernel/<isa>/<in>/<out>  one PackedAffine::apply (a layer alone) with
+//                               each kernel this CPU runs: 768x77 (logreg),
+//                               768x256 (MLP layer 1, 786 KB of fp32 weights), 256x77
+//
+// Models are fitted on synthetic 3,000 x 768 x 77 data (class means plus noise,
+// unit-normalised like sentence embeddings, fixed seeds); the MLPs with
+// max_iter = 20 (latency does not depend on how converged the weights are).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <memory>
+#include <string>
 
 #include "core/acceptor.hpp"
 #include "core/metrics.hpp"
+#include "core/models/scaled_affine.hpp"
 #include "core/rng.hpp"
 #include "core/router.hpp"
 #include "core/zoo.hpp"
@@ -16,6 +39,8 @@ extern "C" void openblas_set_num_threads(int);
 namespace {
 
 using namespace tracer;
+
+constexpr std::size_t kD = 768, kK = 77;
 
 /// Class means plus noise, unit-normalised like sentence embeddings.
 void make_data(std::size_t n, std::size_t d, std::size_t K, std::uint64_t seed, arma::mat& X, arma::uvec& y) {
@@ -35,28 +60,46 @@ void BM_LogRegFit_10000x768x77(benchmark::State& state) {
   openblas_set_num_threads(1);
   arma::mat X;
   arma::uvec y;
-  make_data(10000, 768, 77, 1, X, y);
+  make_data(10000, kD, kK, 1, X, y);
   for (auto _ : state) {
     auto m = make_surrogate({"logreg_c1", {}});
-    m->fit(X, y, 77, {});
+    m->fit(X, y, kK, {});
     benchmark::DoNotOptimize(m);
   }
 }
 BENCHMARK(BM_LogRegFit_10000x768x77)->Unit(benchmark::kSecond)->Iterations(1);
 
-void BM_RouteSingleRow(benchmark::State& state, const char* model_name) {
+/// A fitted model with its L2D policy (acceptor fitted on the serving
+/// probabilities, threshold 0.5) and 4,096 held-out rows; one per model, cached.
+struct Fixture {
+  RoutingPolicy policy;
+  arma::mat rows;  // 4096 x 768
+};
+
+const Fixture& fixture(const std::string& model_name) {
+  static std::map<std::string, Fixture> cache;
+  auto it = cache.find(model_name);
+  if (it != cache.end()) return it->second;
   openblas_set_num_threads(1);
-  arma::mat X;
-  arma::uvec y;
-  make_data(3000, 768, 77, 2, X, y);
-  std::shared_ptr<Surrogate> model = make_surrogate({model_name, {}});
-  model->fit(X, y, 77, {});
+  arma::mat X, Xq;
+  arma::uvec y, yq;
+  make_data(3000, kD, kK, 2, X, y);
+  make_data(4096, kD, kK, 3, Xq, yq);
+  ModelParams params;
+  if (model_name.rfind("mlp", 0) == 0) params["max_iter"] = 20;
+  std::shared_ptr<Surrogate> model = make_surrogate({model_name, params});
+  model->fit(X, y, kK, {});
   const arma::mat P = serving_probabilities(*model, X);
   auto acceptor = std::make_shared<Acceptor>();
   acceptor->fit(P, arma::conv_to<arma::uvec>::from(argmax_rows(P) == y));
-  const Router router(RoutingPolicy{Family::kL2D, model, acceptor, 0.5});
+  return cache.emplace(model_name, Fixture{RoutingPolicy{Family::kL2D, model, acceptor, 0.5}, Xq}).first->second;
+}
+
+void BM_RouteSingleRow(benchmark::State& state, const char* model_name) {
+  const Fixture& f = fixture(model_name);
+  const Router router(f.policy);
   std::vector<arma::rowvec> rows;
-  for (arma::uword i = 0; i < 256; ++i) rows.push_back(X.row(i));
+  for (arma::uword i = 0; i < 256; ++i) rows.push_back(f.rows.row(i));
   // Per-call latencies (steady_clock around each call) for the median and p99;
   // Google Benchmark's own time is the mean.
   std::vector<double> ns;
@@ -64,7 +107,7 @@ void BM_RouteSingleRow(benchmark::State& state, const char* model_name) {
   std::size_t i = 0;
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
-    const RouteResult r = router.route_row(rows[i++ & 255].memptr(), 768);
+    const RouteResult r = router.route_row(rows[i++ & 255].memptr(), kD);
     benchmark::DoNotOptimize(r);
     ns.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count());
   }
@@ -72,9 +115,70 @@ void BM_RouteSingleRow(benchmark::State& state, const char* model_name) {
   state.counters["median_us"] = ns[ns.size() / 2] / 1000.0;
   state.counters["p99_us"] = ns[std::min(ns.size() - 1, ns.size() * 99 / 100)] / 1000.0;
 }
-BENCHMARK_CAPTURE(BM_RouteSingleRow, logreg_c1, "logreg_c1")->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_RouteSingleRow, mlp_1h, "mlp_1h")->Unit(benchmark::kMicrosecond);
+
+void BM_RouteBatch(benchmark::State& state, const char* model_name) {
+  const Fixture& f = fixture(model_name);
+  for (auto _ : state) {
+    const RoutingDecision d = f.policy.route(f.rows);
+    benchmark::DoNotOptimize(d.handled.memptr());
+  }
+  state.counters["rows_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * f.rows.n_rows), benchmark::Counter::kIsRate);
+}
+
+void BM_AffineKernel(benchmark::State& state) {
+  const auto isa = static_cast<AffineIsa>(state.range(0));
+  const auto in = static_cast<std::size_t>(state.range(1)), out = static_cast<std::size_t>(state.range(2));
+  if (!affine_isa_supported(isa)) {
+    state.SkipWithError("kernel not supported on this CPU");
+    return;
+  }
+  state.SetLabel(affine_isa_name(isa));
+  Rng rng(4);
+  arma::mat W(in, out);
+  arma::rowvec b(out);
+  for (auto& v : W) v = rng.normal() * 0.05;
+  for (auto& v : b) v = rng.normal();
+  PackedAffine layer;
+  layer.pack(W, b);
+  std::vector<float> x(in), y(layer.padded_out());
+  for (auto& v : x) v = static_cast<float>(rng.normal());
+  for (auto _ : state) {
+    layer.apply(x.data(), y.data(), false, isa);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOPs"] =
+      benchmark::Counter(2.0 * static_cast<double>(in * out) * static_cast<double>(state.iterations()) * 1e-9,
+                         benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_AffineKernel)
+    ->ArgsProduct({{static_cast<int>(AffineIsa::kSse2), static_cast<int>(AffineIsa::kAvx2),
+                    static_cast<int>(AffineIsa::kAvx512)},
+                   {768},
+                   {77, 256}})
+    ->Args({static_cast<int>(AffineIsa::kAvx2), 256, 77})
+    ->Unit(benchmark::kMicrosecond);
+
+#define TRACER_ROUTE_BENCH(model)                                                     \
+  BENCHMARK_CAPTURE(BM_RouteSingleRow, model, #model)->Unit(benchmark::kMicrosecond); \
+  BENCHMARK_CAPTURE(BM_RouteBatch, model, #model)->Unit(benchmark::kMillisecond)
+TRACER_ROUTE_BENCH(logreg_c1);
+TRACER_ROUTE_BENCH(logreg_c10);
+TRACER_ROUTE_BENCH(sgd_log);
+TRACER_ROUTE_BENCH(mlp_1h);
+TRACER_ROUTE_BENCH(mlp_2h);
+#undef TRACER_ROUTE_BENCH
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+#ifndef TRACER_BASELINE_BENCH
+  benchmark::AddCustomContext("affine_kernel", affine_kernel_name());
+#endif
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

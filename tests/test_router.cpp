@@ -3,6 +3,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "core/acceptor.hpp"
 #include "core/metrics.hpp"
@@ -45,6 +46,33 @@ TEST(Router, SingleRowRoutingEqualsTheBatchRuleTheGateChecks) {
   }
   EXPECT_GT(handled, n / 3);
   EXPECT_LT(handled, n);
+}
+
+TEST(Router, ServingProbabilitiesAreTheRowPathBitForBit) {
+  // serving_probabilities reads X transposed; every row must still be exactly
+  // what predict_proba_row gives for that row, for the linear models and MLPs.
+  Rng rng(8);
+  const std::size_t n = 37, d = 21, K = 5;
+  arma::mat X(n, d);
+  arma::uvec y(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    y[i] = i % K;
+    for (std::size_t j = 0; j < d; ++j) X(i, j) = (j == y[i] ? 2.0 : 0.0) + rng.normal();
+  }
+  for (const char* name : {"logreg_c1", "sgd_log", "mlp_2h"}) {
+    std::shared_ptr<Surrogate> model = make_surrogate({name, {}});
+    model->fit(X, y, K, {});
+    const arma::mat P = serving_probabilities(*model, X);
+    ASSERT_EQ(P.n_rows, n);
+    ASSERT_EQ(P.n_cols, K);
+    std::vector<double> out(K);
+    for (std::size_t i = 0; i < n; ++i) {
+      const arma::rowvec x = X.row(i);
+      model->predict_proba_row(x.memptr(), d, out.data());
+      for (std::size_t k = 0; k < K; ++k) EXPECT_EQ(P(i, k), out[k]) << name << " row " << i << " class " << k;
+    }
+    EXPECT_EQ(serving_probabilities(*model, arma::mat(0, d)).n_rows, 0u);
+  }
 }
 
 // A surrogate whose probabilities are fixed per row (row r = x[0]), chosen to

@@ -7,15 +7,15 @@
 namespace tracer {
 
 arma::mat serving_probabilities(const Surrogate& surrogate, const arma::mat& X) {
+  // Rows are read from X transposed (one contiguous column per row) and
+  // written as columns of P^T: reading row i of a column-major X in place
+  // touches d cache lines, one per feature. The values and the row path are
+  // the same, so the probabilities are the same bits.
   const std::size_t K = surrogate.n_classes();
-  arma::mat P(X.n_rows, K);
-  std::vector<double> row(X.n_cols), out(K);
-  for (arma::uword i = 0; i < X.n_rows; ++i) {
-    for (arma::uword j = 0; j < X.n_cols; ++j) row[j] = X(i, j);
-    surrogate.predict_proba_row(row.data(), row.size(), out.data());
-    for (std::size_t k = 0; k < K; ++k) P(i, k) = out[k];
-  }
-  return P;
+  const arma::mat Xt = X.t();
+  arma::mat Pt(K, X.n_rows);
+  for (arma::uword i = 0; i < X.n_rows; ++i) surrogate.predict_proba_row(Xt.colptr(i), Xt.n_rows, Pt.colptr(i));
+  return Pt.t();
 }
 
 Router::Router(RoutingPolicy policy) : policy_(std::move(policy)) {

@@ -9,68 +9,287 @@
 #include <cstring>
 #include <string>
 
+#if TRACER_X86_KERNELS
+#include <immintrin.h>
+#endif
+
 namespace tracer {
 
 namespace {
 
 constexpr std::size_t P = PackedAffine::kPanel;
 
-// G output panels at once, the input split into U interleaved partial sums
-// (G * U independent accumulator vectors hide the FMA latency; each input
-// value is broadcast once per panel group). GCC vector extensions give the
-// same code shape for every target (AVX-512: one zmm per panel, AVX2: two ymm,
-// SSE2: four xmm). GCC fuses the multiply-adds where the target has FMA.
-typedef float v16 __attribute__((vector_size(64)));
-typedef float v16u __attribute__((vector_size(64), aligned(4), may_alias));  // unaligned access
-#define TRACER_LOAD16(p) (*reinterpret_cast<const v16u*>(p))
+// Every kernel computes, for each output o of a 16-wide panel,
+//   acc_o = 0; for i in 0..in: acc_o = fma(x_i, w_io, acc_o)   (SSE2: acc_o + x_i w_io)
+//   y_o = acc_o + b_o, then max(0, y_o) if relu,
+// i.e. one sequential chain per output; the kernels differ only in how many
+// outputs advance together (G panels of 16 at once, as registers allow: the
+// independent chains hide the FMA latency, each x_i is broadcast once per
+// group, the weights stream once). Groups are balanced (16 panels on AVX2:
+// 6 + 5 + 5, not 6 + 6 + 4) so that no group is a short latency-bound chain.
+//
+// Layout: panel p holds rows i = 0..in-1 of 16 floats (64 bytes, aligned).
+// The `#pragma GCC unroll` on every loop over accumulators is what keeps them
+// in registers: without it GCC turns the zeroing loop into a memset and keeps
+// the accumulator array on the stack, storing it every iteration (checked with
+// objdump: no %rsp traffic inside the inner loops).
 
-template <std::size_t G, std::size_t U>
-__attribute__((always_inline)) inline void panel_group(const float* __restrict x, std::size_t in,
-                                                       const float* __restrict base, std::size_t stride,
-                                                       const float* __restrict bias, float* __restrict y) {
-  static_assert(P == 16);
-  v16 acc[G * U];
-  for (std::size_t a = 0; a < G * U; ++a) acc[a] = v16{};
-  std::size_t i = 0;
-  for (; i + U <= in; i += U)
-    for (std::size_t u = 0; u < U; ++u) {
-      const float xi = x[i + u];
-      for (std::size_t g = 0; g < G; ++g) acc[g * U + u] += xi * TRACER_LOAD16(base + g * stride + (i + u) * P);
+using Kernel = void (*)(const float* x, std::size_t in, const float* panels, std::size_t n_panels, const float* bias,
+                        float* y, bool relu, bool reverse);
+
+// Calls group(G, first panel) for balanced groups of at most Gmax panels, in
+// panel order or (reverse) in the opposite order. The outputs do not depend
+// on the order; see ScaledAffineStack::forward for why it alternates.
+template <std::size_t Gmax, class F>
+inline void for_balanced_groups(std::size_t n_panels, bool reverse, F&& group) {
+  if (n_panels == 0) return;
+  const std::size_t n_groups = (n_panels + Gmax - 1) / Gmax;
+  const std::size_t base = n_panels / n_groups, extra = n_panels % n_groups;
+  const auto size_of = [&](std::size_t g) { return base + (g < extra ? 1 : 0); };
+  if (!reverse) {
+    std::size_t p = 0;
+    for (std::size_t g = 0; g < n_groups; ++g) {
+      group(size_of(g), p);
+      p += size_of(g);
     }
-  for (; i < in; ++i)
-    for (std::size_t g = 0; g < G; ++g) acc[g * U] += x[i] * TRACER_LOAD16(base + g * stride + i * P);
-  for (std::size_t g = 0; g < G; ++g) {
-    v16 s = acc[g * U];
-    if constexpr (U == 2) s = s + acc[g * U + 1];
-    if constexpr (U == 4) s = (s + acc[g * U + 1]) + (acc[g * U + 2] + acc[g * U + 3]);
-    s += TRACER_LOAD16(bias + g * P);
-    *reinterpret_cast<v16u*>(y + g * P) = s;
+  } else {
+    std::size_t end = n_panels;
+    for (std::size_t g = n_groups; g-- > 0;) {
+      end -= size_of(g);
+      group(size_of(g), end);
+    }
   }
 }
 
-TRACER_MULTIVERSION
-void affine_kernel(const float* __restrict x, std::size_t in, const float* __restrict panels, std::size_t n_panels,
-                   const float* __restrict bias, float* __restrict y, bool relu) {
-  const std::size_t stride = in * P;
-  std::size_t p = 0;
-  for (; p + 4 <= n_panels; p += 4) panel_group<4, 1>(x, in, panels + p * stride, stride, bias + p * P, y + p * P);
-  switch (n_panels - p) {
-    case 3:
-      panel_group<3, 1>(x, in, panels + p * stride, stride, bias + p * P, y + p * P);
-      break;
-    case 2:
-      panel_group<2, 2>(x, in, panels + p * stride, stride, bias + p * P, y + p * P);
-      break;
-    case 1:
-      panel_group<1, 4>(x, in, panels + p * stride, stride, bias + p * P, y + p * P);
-      break;
-    default:
-      break;
+// ---- portable: scalar std::fma, the reference order ----------------------------
+void kernel_portable(const float* __restrict x, std::size_t in, const float* __restrict panels, std::size_t n_panels,
+                     const float* __restrict bias, float* __restrict y, bool relu,
+                     bool /*reverse: one panel at a time, order irrelevant*/) {
+  for (std::size_t p = 0; p < n_panels; ++p) {
+    const float* w = panels + p * in * P;
+    float acc[P] = {};
+    for (std::size_t i = 0; i < in; ++i)
+      for (std::size_t c = 0; c < P; ++c) acc[c] = std::fma(x[i], w[i * P + c], acc[c]);
+    for (std::size_t c = 0; c < P; ++c) {
+      const float v = acc[c] + bias[p * P + c];
+      y[p * P + c] = relu ? (v > 0.0f ? v : 0.0f) : v;
+    }
   }
-  if (relu)
-    for (std::size_t c = 0; c < n_panels * P; ++c) y[c] = y[c] > 0.0f ? y[c] : 0.0f;
 }
-#undef TRACER_LOAD16
+
+#if TRACER_X86_KERNELS
+
+// ---- SSE2 (baseline x86-64): 4 xmm per panel, multiply then add --------------
+template <std::size_t G>
+inline void group_sse2(const float* __restrict x, std::size_t in, const float* __restrict base, std::size_t stride,
+                       const float* __restrict bias, float* __restrict y, bool relu) {
+  __m128 acc[4 * G];
+#pragma GCC unroll 16
+  for (std::size_t a = 0; a < 4 * G; ++a) acc[a] = _mm_setzero_ps();
+  for (std::size_t i = 0; i < in; ++i) {
+    const __m128 xi = _mm_set1_ps(x[i]);
+#pragma GCC unroll 16
+    for (std::size_t g = 0; g < G; ++g) {
+      const float* w = base + g * stride + i * P;
+#pragma GCC unroll 16
+      for (std::size_t q = 0; q < 4; ++q)
+        acc[4 * g + q] = _mm_add_ps(acc[4 * g + q], _mm_mul_ps(xi, _mm_load_ps(w + 4 * q)));
+    }
+  }
+  const __m128 zero = _mm_setzero_ps();
+#pragma GCC unroll 16
+  for (std::size_t g = 0; g < G; ++g)
+#pragma GCC unroll 16
+    for (std::size_t q = 0; q < 4; ++q) {
+      __m128 v = _mm_add_ps(acc[4 * g + q], _mm_load_ps(bias + g * P + 4 * q));
+      if (relu) v = _mm_max_ps(v, zero);
+      _mm_storeu_ps(y + g * P + 4 * q, v);
+    }
+}
+
+void kernel_sse2(const float* __restrict x, std::size_t in, const float* __restrict panels, std::size_t n_panels,
+                 const float* __restrict bias, float* __restrict y, bool relu, bool reverse) {
+  const std::size_t stride = in * P;
+  for_balanced_groups<3>(n_panels, reverse, [&](std::size_t G, std::size_t p) {
+    const float* b = panels + p * stride;
+    switch (G) {
+      case 3:
+        group_sse2<3>(x, in, b, stride, bias + p * P, y + p * P, relu);
+        break;
+      case 2:
+        group_sse2<2>(x, in, b, stride, bias + p * P, y + p * P, relu);
+        break;
+      default:
+        group_sse2<1>(x, in, b, stride, bias + p * P, y + p * P, relu);
+        break;
+    }
+  });
+}
+
+// ---- AVX2 + FMA: 2 ymm per panel, up to 6 panels (12 accumulators) -----------
+#define TRACER_AVX2 __attribute__((target("avx2,fma")))
+
+template <std::size_t G>
+TRACER_AVX2 inline __attribute__((always_inline)) void group_avx2(const float* __restrict x, std::size_t in,
+                                                                  const float* __restrict base, std::size_t stride,
+                                                                  const float* __restrict bias, float* __restrict y,
+                                                                  bool relu) {
+  __m256 acc[2 * G];
+#pragma GCC unroll 16
+  for (std::size_t a = 0; a < 2 * G; ++a) acc[a] = _mm256_setzero_ps();
+  for (std::size_t i = 0; i < in; ++i) {
+    const __m256 xi = _mm256_broadcast_ss(x + i);
+#pragma GCC unroll 16
+    for (std::size_t g = 0; g < G; ++g) {
+      const float* w = base + g * stride + i * P;
+      acc[2 * g] = _mm256_fmadd_ps(xi, _mm256_load_ps(w), acc[2 * g]);
+      acc[2 * g + 1] = _mm256_fmadd_ps(xi, _mm256_load_ps(w + 8), acc[2 * g + 1]);
+    }
+  }
+  const __m256 zero = _mm256_setzero_ps();
+#pragma GCC unroll 16
+  for (std::size_t g = 0; g < G; ++g)
+#pragma GCC unroll 16
+    for (std::size_t q = 0; q < 2; ++q) {
+      __m256 v = _mm256_add_ps(acc[2 * g + q], _mm256_load_ps(bias + g * P + 8 * q));
+      if (relu) v = _mm256_max_ps(v, zero);
+      _mm256_storeu_ps(y + g * P + 8 * q, v);
+    }
+}
+
+TRACER_AVX2 void kernel_avx2(const float* __restrict x, std::size_t in, const float* __restrict panels,
+                             std::size_t n_panels, const float* __restrict bias, float* __restrict y, bool relu,
+                             bool reverse) {
+  const std::size_t stride = in * P;
+  for_balanced_groups<6>(n_panels, reverse, [&](std::size_t G, std::size_t p) TRACER_AVX2 {
+    const float* b = panels + p * stride;
+    float* out = y + p * P;
+    const float* bb = bias + p * P;
+    switch (G) {
+      case 6:
+        group_avx2<6>(x, in, b, stride, bb, out, relu);
+        break;
+      case 5:
+        group_avx2<5>(x, in, b, stride, bb, out, relu);
+        break;
+      case 4:
+        group_avx2<4>(x, in, b, stride, bb, out, relu);
+        break;
+      case 3:
+        group_avx2<3>(x, in, b, stride, bb, out, relu);
+        break;
+      case 2:
+        group_avx2<2>(x, in, b, stride, bb, out, relu);
+        break;
+      default:
+        group_avx2<1>(x, in, b, stride, bb, out, relu);
+        break;
+    }
+  });
+}
+#undef TRACER_AVX2
+
+// ---- AVX-512F: 1 zmm per panel, up to 8 panels --------------------------------
+#define TRACER_AVX512 __attribute__((target("avx512f")))
+
+template <std::size_t G>
+TRACER_AVX512 inline __attribute__((always_inline)) void group_avx512(const float* __restrict x, std::size_t in,
+                                                                      const float* __restrict base, std::size_t stride,
+                                                                      const float* __restrict bias, float* __restrict y,
+                                                                      bool relu) {
+  __m512 acc[G];
+#pragma GCC unroll 16
+  for (std::size_t a = 0; a < G; ++a) acc[a] = _mm512_setzero_ps();
+  for (std::size_t i = 0; i < in; ++i) {
+    const __m512 xi = _mm512_set1_ps(x[i]);
+#pragma GCC unroll 16
+    for (std::size_t g = 0; g < G; ++g) acc[g] = _mm512_fmadd_ps(xi, _mm512_load_ps(base + g * stride + i * P), acc[g]);
+  }
+  const __m512 zero = _mm512_setzero_ps();
+#pragma GCC unroll 16
+  for (std::size_t g = 0; g < G; ++g) {
+    __m512 v = _mm512_add_ps(acc[g], _mm512_load_ps(bias + g * P));
+    // max(v, 0) as the other kernels (0 for NaN and -0); not _mm512_max_ps,
+    // whose _mm512_undefined_ps trips GCC 12's -Wmaybe-uninitialized.
+    if (relu) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ), v);
+    _mm512_storeu_ps(y + g * P, v);
+  }
+}
+
+TRACER_AVX512 void kernel_avx512(const float* __restrict x, std::size_t in, const float* __restrict panels,
+                                 std::size_t n_panels, const float* __restrict bias, float* __restrict y, bool relu,
+                                 bool reverse) {
+  const std::size_t stride = in * P;
+  for_balanced_groups<8>(n_panels, reverse, [&](std::size_t G, std::size_t p) TRACER_AVX512 {
+    const float* b = panels + p * stride;
+    float* out = y + p * P;
+    const float* bb = bias + p * P;
+    switch (G) {
+      case 8:
+        group_avx512<8>(x, in, b, stride, bb, out, relu);
+        break;
+      case 7:
+        group_avx512<7>(x, in, b, stride, bb, out, relu);
+        break;
+      case 6:
+        group_avx512<6>(x, in, b, stride, bb, out, relu);
+        break;
+      case 5:
+        group_avx512<5>(x, in, b, stride, bb, out, relu);
+        break;
+      case 4:
+        group_avx512<4>(x, in, b, stride, bb, out, relu);
+        break;
+      case 3:
+        group_avx512<3>(x, in, b, stride, bb, out, relu);
+        break;
+      case 2:
+        group_avx512<2>(x, in, b, stride, bb, out, relu);
+        break;
+      default:
+        group_avx512<1>(x, in, b, stride, bb, out, relu);
+        break;
+    }
+  });
+}
+#undef TRACER_AVX512
+
+#endif  // TRACER_X86_KERNELS
+
+Kernel kernel_for(AffineIsa isa) {
+  TRACER_CHECK(affine_isa_supported(isa),
+               std::string("affine kernel '") + affine_isa_name(isa) + "' is not supported by this build or CPU");
+  switch (isa) {
+#if TRACER_X86_KERNELS
+    case AffineIsa::kSse2:
+      return kernel_sse2;
+    case AffineIsa::kAvx2:
+      return kernel_avx2;
+    case AffineIsa::kAvx512:
+      return kernel_avx512;
+#endif
+    default:
+      return kernel_portable;
+  }
+}
+
+struct Selected {
+  AffineIsa isa;
+  Kernel kernel;
+};
+
+const Selected& selected() {
+  static const Selected s = [] {
+    AffineIsa isa = AffineIsa::kPortable;
+    for (AffineIsa c : {AffineIsa::kAvx512, AffineIsa::kAvx2, AffineIsa::kSse2})
+      if (affine_isa_supported(c)) {
+        isa = c;
+        break;
+      }
+    return Selected{isa, kernel_for(isa)};
+  }();
+  return s;
+}
 
 // Per-thread scratch buffer `slot` of at least n floats (allocates only when it grows).
 float* row_scratch(std::size_t slot, std::size_t n) {
@@ -81,6 +300,42 @@ float* row_scratch(std::size_t slot, std::size_t n) {
 }
 
 }  // namespace
+
+const char* affine_isa_name(AffineIsa isa) {
+  switch (isa) {
+    case AffineIsa::kPortable:
+      return "portable";
+    case AffineIsa::kSse2:
+      return "sse2";
+    case AffineIsa::kAvx2:
+      return "avx2";
+    case AffineIsa::kAvx512:
+      return "avx512";
+  }
+  return "?";
+}
+
+bool affine_isa_supported(AffineIsa isa) {
+  switch (isa) {
+    case AffineIsa::kPortable:
+      return true;
+#if TRACER_X86_KERNELS
+    case AffineIsa::kSse2:
+      return true;  // x86-64 baseline
+    case AffineIsa::kAvx2:
+      __builtin_cpu_init();
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case AffineIsa::kAvx512:
+      __builtin_cpu_init();
+      return __builtin_cpu_supports("avx512f");
+#endif
+    default:
+      return false;
+  }
+}
+
+AffineIsa affine_kernel_isa() { return selected().isa; }
+const char* affine_kernel_name() { return affine_isa_name(selected().isa); }
 
 void PackedAffine::pack(const arma::mat& W, const arma::rowvec& b) {
   TRACER_CHECK(b.n_elem == W.n_cols, "PackedAffine::pack: bias length != W columns");
@@ -96,8 +351,12 @@ void PackedAffine::pack(const arma::mat& W, const arma::rowvec& b) {
   }
 }
 
-void PackedAffine::apply(const float* x, float* y, bool relu) const {
-  affine_kernel(x, in_, panels_.data(), n_panels_, bias_.data(), y, relu);
+void PackedAffine::apply(const float* x, float* y, bool relu, bool reverse_groups) const {
+  selected().kernel(x, in_, panels_.data(), n_panels_, bias_.data(), y, relu, reverse_groups);
+}
+
+void PackedAffine::apply(const float* x, float* y, bool relu, AffineIsa isa, bool reverse_groups) const {
+  kernel_for(isa)(x, in_, panels_.data(), n_panels_, bias_.data(), y, relu, reverse_groups);
 }
 
 void ScaledAffineStack::fold_standardisation(const arma::rowvec& mean, const arma::rowvec& scale, arma::mat& W,
@@ -117,18 +376,46 @@ void ScaledAffineStack::build(const arma::rowvec& mean, const arma::rowvec& scal
   for (std::size_t l = 0; l < layers.size(); ++l) layers_[l].pack(layers[l].W, layers[l].b);
 }
 
-const float* ScaledAffineStack::forward(const double* x, std::size_t d) const {
-  TRACER_CHECK(!layers_.empty(), "ScaledAffineStack::forward before build (predict before fit)");
-  TRACER_CHECK(d == layers_.front().in_dim(),
-               "ScaledAffineStack::forward: row length differs from the fitted features");
+namespace {
+
+// The forward pass with apply(layer, x, y, relu, reverse_groups) running one
+// layer. Successive rows on a thread alternate the panel-group order (first
+// to last, then last to first): a layer bigger than L2 (the MLP's 768 x 256
+// first layer is 786 KB of fp32, Zen 3's L2 is 512 KB) then starts on the
+// weights the previous row read last, still in L2, instead of streaming all
+// of them from L3 every time (about 15% faster on that layer). Outputs do not
+// depend on the group order (test: ScaledAffine.GroupOrderDoesNotChangeBits).
+template <class Apply>
+const float* forward_layers(const std::vector<PackedAffine>& layers, const double* x, std::size_t d, Apply&& apply) {
+  TRACER_CHECK(!layers.empty(), "ScaledAffineStack::forward before build (predict before fit)");
+  TRACER_CHECK(d == layers.front().in_dim(), "ScaledAffineStack::forward: row length differs from the fitted features");
+  thread_local bool reverse = false;
+  reverse = !reverse;
   float* a = row_scratch(0, d);
   for (std::size_t j = 0; j < d; ++j) a[j] = static_cast<float>(x[j]);
-  for (std::size_t l = 0; l < layers_.size(); ++l) {
-    float* next = row_scratch(1 + (l % 2), layers_[l].padded_out());
-    layers_[l].apply(a, next, l + 1 < layers_.size());
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    float* next = row_scratch(1 + (l % 2), layers[l].padded_out());
+    apply(layers[l], a, next, l + 1 < layers.size(), reverse);
     a = next;
   }
   return a;
+}
+
+}  // namespace
+
+const float* ScaledAffineStack::forward(const double* x, std::size_t d) const {
+  return forward_layers(layers_, x, d, [](const PackedAffine& layer, const float* in, float* out, bool relu, bool rev) {
+    layer.apply(in, out, relu, rev);
+  });
+}
+
+const float* ScaledAffineStack::forward(const double* x, std::size_t d, AffineIsa isa) const {
+  TRACER_CHECK(affine_isa_supported(isa),
+               std::string("affine kernel '") + affine_isa_name(isa) + "' is not supported by this build or CPU");
+  return forward_layers(layers_, x, d,
+                        [isa](const PackedAffine& layer, const float* in, float* out, bool relu, bool rev) {
+                          layer.apply(in, out, relu, isa, rev);
+                        });
 }
 
 void softmax_row(const float* z, std::size_t k, double* out) {

@@ -1,0 +1,206 @@
+// The float single-row affine kernels (core/models/scaled_affine.hpp): every
+// kernel this build and CPU can run against a double-precision reference, the
+// FMA kernels against the portable std::fma kernel bit for bit (the check
+// that covers the AVX-512 kernel's arithmetic order on machines without
+// AVX-512), and the selected kernel.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/models/scaled_affine.hpp"
+#include "core/rng.hpp"
+
+namespace tracer {
+namespace {
+
+const std::vector<AffineIsa> kAllIsas = {AffineIsa::kPortable, AffineIsa::kSse2, AffineIsa::kAvx2, AffineIsa::kAvx512};
+
+std::vector<AffineIsa> supported_isas() {
+  std::vector<AffineIsa> out;
+  for (AffineIsa isa : kAllIsas)
+    if (affine_isa_supported(isa)) out.push_back(isa);
+  return out;
+}
+
+bool fused(AffineIsa isa) { return isa != AffineIsa::kSse2; }
+
+arma::mat random_mat(std::size_t r, std::size_t c, Rng& rng, double s = 1.0) {
+  arma::mat M(r, c);
+  for (auto& v : M) v = s * rng.normal();
+  return M;
+}
+
+// Float weights as packed (W and b rounded to float first), so the reference
+// differs from the kernel only by the kernel's float accumulation.
+arma::mat to_float_precision(arma::mat M) {
+  for (auto& v : M) v = static_cast<double>(static_cast<float>(v));
+  return M;
+}
+
+struct Layer {
+  arma::mat W;
+  arma::rowvec b;
+  PackedAffine packed;
+};
+
+Layer make_layer(std::size_t in, std::size_t out, std::uint64_t seed) {
+  Rng rng(seed);
+  Layer L{to_float_precision(random_mat(in, out, rng, 1.0 / std::sqrt(static_cast<double>(in)))),
+          to_float_precision(random_mat(1, out, rng, 0.1)),
+          {}};
+  L.packed.pack(L.W, L.b);
+  return L;
+}
+
+// Output counts 1..16 panels (and partial last panels), input counts with no
+// relation to any vector width.
+const std::vector<std::pair<std::size_t, std::size_t>> kShapes = {
+    {1, 1},    {3, 5},   {7, 16},   {17, 17}, {5, 33},   {9, 48},  {13, 77},  {31, 96},
+    {64, 100}, {2, 112}, {11, 128}, {6, 144}, {19, 160}, {8, 176}, {23, 256}, {768, 77}};
+
+TEST(ScaledAffine, EveryKernelMatchesADoubleReferenceWithinTheFloatBound) {
+  Rng rng(5);
+  for (const auto& [in, out] : kShapes) {
+    Layer L = make_layer(in, out, 100 + in * 7 + out);
+    ASSERT_EQ(L.packed.padded_out() % PackedAffine::kPanel, 0u);
+    for (int rep = 0; rep < 3; ++rep) {
+      std::vector<float> x(in);
+      for (auto& v : x) v = static_cast<float>(rng.normal());
+      for (bool relu : {false, true})
+        for (AffineIsa isa : supported_isas()) {
+          std::vector<float> y(L.packed.padded_out(), std::nanf(""));
+          L.packed.apply(x.data(), y.data(), relu, isa);
+          for (std::size_t o = 0; o < out; ++o) {
+            double ref = 0.0, mag = 0.0;
+            for (std::size_t i = 0; i < in; ++i) {
+              ref += static_cast<double>(x[i]) * L.W(i, o);
+              mag += std::abs(static_cast<double>(x[i]) * L.W(i, o));
+            }
+            ref += L.b[o];
+            mag += std::abs(L.b[o]);
+            if (relu) ref = std::max(ref, 0.0);
+            // Sequential float summation of in + 1 terms: |error| <= (in + 1) u sum|terms|
+            // (u = 2^-24; twice that for multiply-then-add).
+            const double bound = 2.0 * static_cast<double>(in + 2) * std::ldexp(1.0, -24) * mag + 1e-30;
+            EXPECT_NEAR(y[o], ref, bound) << affine_isa_name(isa) << " " << in << "x" << out << " o=" << o;
+          }
+          for (std::size_t o = out; o < L.packed.padded_out(); ++o)
+            EXPECT_EQ(y[o], 0.0f) << affine_isa_name(isa) << ": padding " << o;
+        }
+    }
+  }
+}
+
+TEST(ScaledAffine, FmaKernelsEqualThePortableKernelBitForBit) {
+  // The AVX-512 and AVX2 kernels compute every output as the same sequential
+  // fma chain as the portable kernel, whatever their vector width and panel
+  // grouping: equal bits. Kernels this CPU cannot run are reported, not run.
+  Rng rng(9);
+  std::size_t compared = 0;
+  for (AffineIsa isa : kAllIsas) {
+    if (!fused(isa) || isa == AffineIsa::kPortable) continue;
+    if (!affine_isa_supported(isa)) {
+      std::printf("[ INFO     ] kernel %s not runnable on this CPU/build: not compared here\n", affine_isa_name(isa));
+      continue;
+    }
+    for (const auto& [in, out] : kShapes) {
+      Layer L = make_layer(in, out, 7 * in + out);
+      std::vector<float> x(in);
+      for (auto& v : x) v = static_cast<float>(rng.normal());
+      for (bool relu : {false, true}) {
+        std::vector<float> ref(L.packed.padded_out()), y(L.packed.padded_out());
+        L.packed.apply(x.data(), ref.data(), relu, AffineIsa::kPortable);
+        L.packed.apply(x.data(), y.data(), relu, isa);
+        EXPECT_EQ(std::memcmp(ref.data(), y.data(), y.size() * sizeof(float)), 0)
+            << affine_isa_name(isa) << " " << in << "x" << out << " relu=" << relu;
+      }
+    }
+    ++compared;
+  }
+  std::printf("[ INFO     ] FMA kernels compared with the portable kernel: %zu\n", compared);
+}
+
+TEST(ScaledAffine, GroupOrderDoesNotChangeBits) {
+  Rng rng(13);
+  for (const auto& [in, out] : kShapes) {
+    Layer L = make_layer(in, out, 3 * in + out);
+    std::vector<float> x(in);
+    for (auto& v : x) v = static_cast<float>(rng.normal());
+    for (AffineIsa isa : supported_isas()) {
+      std::vector<float> a(L.packed.padded_out()), b(L.packed.padded_out());
+      L.packed.apply(x.data(), a.data(), true, isa, false);
+      L.packed.apply(x.data(), b.data(), true, isa, true);
+      EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0)
+          << affine_isa_name(isa) << " " << in << "x" << out;
+    }
+  }
+}
+
+TEST(ScaledAffine, TheSelectedKernelIsTheWidestSupportedOne) {
+  const AffineIsa sel = affine_kernel_isa();
+  EXPECT_TRUE(affine_isa_supported(sel));
+  EXPECT_STREQ(affine_kernel_name(), affine_isa_name(sel));
+  for (AffineIsa isa : kAllIsas)
+    if (static_cast<int>(isa) > static_cast<int>(sel)) {
+      EXPECT_FALSE(affine_isa_supported(isa)) << affine_isa_name(isa);
+    }
+#if defined(__x86_64__)
+  EXPECT_NE(sel, AffineIsa::kPortable);
+#endif
+  std::printf("[ INFO     ] selected affine kernel: %s\n", affine_kernel_name());
+}
+
+TEST(ScaledAffine, StackForwardIsTheSameForEveryFmaKernelAndCloseToDouble) {
+  // 768 -> 256 -> 96 -> 77, as mlp_2h, with a standard scaler folded in.
+  Rng rng(11);
+  const std::size_t d = 768;
+  arma::rowvec mean = random_mat(1, d, rng, 0.05), scale(d);
+  for (auto& v : scale) v = 0.02 + 0.05 * std::abs(rng.normal());
+  std::vector<AffineLayer> layers = {{random_mat(d, 256, rng, 0.05), random_mat(1, 256, rng, 0.1)},
+                                     {random_mat(256, 96, rng, 0.08), random_mat(1, 96, rng, 0.1)},
+                                     {random_mat(96, 77, rng, 0.1), random_mat(1, 77, rng, 0.1)}};
+  ScaledAffineStack stack;
+  stack.build(mean, scale, layers);
+  EXPECT_EQ(stack.in_dim(), d);
+  EXPECT_EQ(stack.out_dim(), 77u);
+  for (int rep = 0; rep < 5; ++rep) {
+    arma::rowvec x = mean + random_mat(1, d, rng, 0.03);
+    // Double reference: ((x - mean) / scale), ReLU hidden layers.
+    arma::rowvec a = (x - mean) / scale;
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+      a = a * layers[l].W + layers[l].b;
+      if (l + 1 < layers.size()) a.transform([](double v) { return v > 0 ? v : 0.0; });
+    }
+    std::vector<float> first(77);
+    for (AffineIsa isa : supported_isas()) {
+      const float* z = stack.forward(x.memptr(), d, isa);
+      for (std::size_t k = 0; k < 77; ++k) EXPECT_NEAR(z[k], a[k], 2e-4 * (1.0 + std::abs(a[k]))) << k;
+      if (isa == AffineIsa::kPortable) std::memcpy(first.data(), z, 77 * sizeof(float));
+      if (fused(isa)) {
+        EXPECT_EQ(std::memcmp(first.data(), z, 77 * sizeof(float)), 0) << affine_isa_name(isa);
+      }
+    }
+    // The default forward is the selected kernel.
+    const float* s = stack.forward(x.memptr(), d);
+    const std::vector<float> sel(s, s + 77);
+    const float* z = stack.forward(x.memptr(), d, affine_kernel_isa());
+    EXPECT_EQ(std::memcmp(sel.data(), z, 77 * sizeof(float)), 0);
+  }
+  EXPECT_THROW(stack.forward(mean.memptr(), d - 1), InternalError);
+}
+
+TEST(ScaledAffine, UnsupportedKernelIsACallerBug) {
+  Layer L = make_layer(4, 3, 1);
+  std::vector<float> x(4, 1.0f), y(L.packed.padded_out());
+  for (AffineIsa isa : kAllIsas)
+    if (!affine_isa_supported(isa)) {
+      EXPECT_THROW(L.packed.apply(x.data(), y.data(), false, isa), InternalError);
+    }
+}
+
+}  // namespace
+}  // namespace tracer
