@@ -150,6 +150,17 @@ def context(args, ours_binary):
     }
 
 
+def write_json(path, ctx, tolerance, rows, complete):
+    if not path:
+        return
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump({"context": ctx, "tolerance_points": tolerance, "complete": complete, "results": rows}, f,
+                  indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
 def run_ours(binary, paths, name, threads):
     """Our fit of one model in a fresh process: (accuracy, macro F1, fit seconds, epochs, fit CPU seconds)."""
     cmd = [binary, "--compare", paths["train_x"], paths["train_y"], paths["test_x"], paths["test_y"],
@@ -268,16 +279,15 @@ def main():
             else:
                 print(f"{name:<11} {acc:>11.4f} {'':>9} {'':>8} {f1:>6.3f} {'':>6} {secs:>8.2f}", flush=True)
             rows.append(row)
+            write_json(args.json, ctx, args.tolerance, rows, complete=False)  # a killed run keeps its rows
     try:
         ctx["loadavg_at_end"] = list(os.getloadavg())
     except OSError:
         pass
     if args.ours:
         print(f"largest |difference|: {worst:.2f} points (tolerance {args.tolerance})")
+    write_json(args.json, ctx, args.tolerance, rows, complete=True)
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"context": ctx, "tolerance_points": args.tolerance, "results": rows}, f, indent=2)
-            f.write("\n")
         print(f"wrote {args.json}")
     if args.ours and args.strict and worst > args.tolerance:
         sys.exit(1)
