@@ -1,31 +1,62 @@
 #!/usr/bin/env python3
-"""Test accuracy of scikit-learn's counterparts of the surrogate zoo, beside ours.
+"""Test accuracy and fit time of scikit-learn's counterparts of the surrogate zoo, beside ours.
 
 Trains scikit-learn estimators with the reference's hyper-parameters
 (tracer-llm 0.3.3, section 2.1) on the same embeddings and labels, prints their
-test accuracy, and, given --ours, runs `bench_models --compare` on the same
-data and prints both with the difference in points.
+test accuracy and fit seconds, and, given --ours, runs `bench_models --compare`
+on the same data, one model at a time, right before scikit-learn's fit of the
+same model (so both sides see the same machine load), and prints both with the
+accuracy difference in points and the fit-time ratio (sklearn / ours), in
+wall seconds and in process CPU seconds (the fairer measure on a loaded
+machine when both sides are single-threaded).
+
+Threads: --threads N (default 1) is used by both sides: our FitContext
+n_threads, scikit-learn's n_jobs for rf/et, and OpenBLAS/OpenMP/MKL threads of
+both processes (set in the environment before numpy is imported; our
+bench_models gets the same environment). --json PATH writes every row plus a
+context block (CPU, ISA flags, threads, library versions, our git revision,
+date, other load).
 
 Needs numpy and scikit-learn (Debian: /usr/bin/python3 with python3-sklearn).
 Without them it prints a notice and exits 0, so it can run anywhere.
 
   /usr/bin/python3 bench/compare_sklearn.py --dataset prepared/banking77 \
-      --embeddings lsa768 --ours build/bench_models [--models sgd_log,rf] [--tolerance 1.5]
+      --embeddings lsa768 --ours build/bench_models [--models sgd_log,rf] [--tolerance 1.5] \
+      [--threads 1] [--train-rows N] [--json out.json]
 
 or with explicit files: --train-x A.npy --test-x B.npy --train-y A.csv|A.npy --test-y B.csv|B.npy
 (.csv: the column named by --label-column, default "label").
 """
 import argparse
 import csv
+import json
 import os
+import platform
 import subprocess
 import sys
 import tempfile
 import time
 import warnings
 
+
+def _threads_from_argv():
+    # BLAS/OpenMP pools size themselves when numpy is imported, so the thread
+    # count must be in the environment before the import below.
+    for i, a in enumerate(sys.argv):
+        if a == "--threads" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return "1"
+
+
+THREADS_ENV = {k: _threads_from_argv() for k in
+               ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")}
+os.environ.update(THREADS_ENV)
+
 try:
     import numpy as np
+    import sklearn
     from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
     from sklearn.linear_model import LogisticRegression, SGDClassifier
     from sklearn.neural_network import MLPClassifier
@@ -39,8 +70,8 @@ except ImportError as exc:  # pragma: no cover
 SEED = 42
 
 
-def candidates():
-    """The reference's candidate table, in registry order."""
+def candidates(n_jobs=1):
+    """The reference's candidate table, in registry order (n_jobs: rf/et, as our --threads)."""
     scaled = lambda est: Pipeline([("scale", StandardScaler()), ("clf", est)])
     return {
         "logreg_c1": lambda: scaled(LogisticRegression(C=1.0, max_iter=1000, random_state=SEED)),
@@ -52,9 +83,9 @@ def candidates():
                                                early_stopping=True, random_state=SEED)),
         "dt": lambda: DecisionTreeClassifier(max_depth=16, min_samples_leaf=2, random_state=SEED),
         "rf": lambda: RandomForestClassifier(n_estimators=200, max_features="sqrt", min_samples_leaf=2,
-                                             n_jobs=2, random_state=SEED),
+                                             n_jobs=n_jobs, random_state=SEED),
         "et": lambda: ExtraTreesClassifier(n_estimators=200, max_features="sqrt", min_samples_leaf=2,
-                                           n_jobs=2, random_state=SEED),
+                                           n_jobs=n_jobs, random_state=SEED),
     }
 
 
@@ -73,6 +104,76 @@ def macro_f1(y, p):
     return f1_score(y, p, average="macro", zero_division=0)
 
 
+def context(args, ours_binary):
+    """Where and how the numbers were measured, for the JSON file."""
+    cpu, flags = "unknown", set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name" and cpu == "unknown":
+                    cpu = value.strip()
+                elif key.strip() == "flags" and not flags:
+                    flags = set(value.split())
+    except OSError:
+        pass
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def git(*cmd):
+        try:
+            return subprocess.run(["git", "-C", repo, *cmd], check=True, capture_output=True,
+                                  text=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return None
+    try:
+        load = list(os.getloadavg())
+    except OSError:
+        load = None
+    return {
+        "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "host": platform.node(),
+        "cpu_model": cpu,
+        "logical_cpus": os.cpu_count(),
+        "isa": {"avx2": "avx2" in flags, "fma": "fma" in flags, "avx512f": "avx512f" in flags},
+        "threads": args.threads,
+        "thread_env": THREADS_ENV,
+        "rf_et_n_jobs": args.threads,
+        "loadavg_at_start": load,
+        "python": platform.python_version(),
+        "sklearn": sklearn.__version__,
+        "numpy": np.__version__,
+        "git_revision": git("rev-parse", "HEAD"),
+        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "ours_binary": os.path.abspath(ours_binary) if ours_binary else None,
+        "inputs": {k: os.path.abspath(getattr(args, k)) for k in ("train_x", "test_x", "train_y", "test_y")},
+        "train_rows": args.train_rows,
+    }
+
+
+def write_json(path, ctx, tolerance, rows, complete):
+    if not path:
+        return
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump({"context": ctx, "tolerance_points": tolerance, "complete": complete, "results": rows}, f,
+                  indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def run_ours(binary, paths, name, threads):
+    """Our fit of one model in a fresh process: (accuracy, macro F1, fit seconds, epochs, fit CPU seconds)."""
+    cmd = [binary, "--compare", paths["train_x"], paths["train_y"], paths["test_x"], paths["test_y"],
+           "--models", name, "--threads", str(threads)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ.copy()).stdout
+    for line in out.splitlines()[1:]:
+        fields = line.split("\t")
+        if fields[0] == name:
+            cpu = float(fields[5]) if len(fields) > 5 else float("nan")
+            return float(fields[1]), float(fields[2]), float(fields[3]), int(fields[4]), cpu
+    sys.exit(f"{binary}: no result line for {name}:\n{out}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", help="prepared dataset dir with train.csv, test.csv, embeddings/")
@@ -82,9 +183,12 @@ def main():
     ap.add_argument("--label-column", default="label")
     ap.add_argument("--models", default=",".join(candidates()), help="comma-separated subset")
     ap.add_argument("--ours", help="path to our bench_models binary (runs --compare)")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="threads for both sides: ours, sklearn n_jobs (rf/et), BLAS (default 1)")
+    ap.add_argument("--train-rows", type=int, help="use a seeded random subset of N training rows")
     ap.add_argument("--tolerance", type=float, default=1.5, help="allowed |ours - sklearn| in accuracy points")
     ap.add_argument("--strict", action="store_true", help="exit 1 if any model is outside the tolerance")
+    ap.add_argument("--json", help="write the rows and the context to this JSON file")
     args = ap.parse_args()
 
     if args.dataset:
@@ -103,60 +207,90 @@ def main():
     if len(ltr) != len(Xtr) or len(lte) != len(Xte):
         sys.exit(f"row counts differ: X {len(Xtr)}/{len(Xte)}, labels {len(ltr)}/{len(lte)}")
     keep_tr = [i for i, v in enumerate(ltr) if v != ""]
+    if args.train_rows and args.train_rows < len(keep_tr):
+        # a seeded random subset in file order (a prefix can miss classes when
+        # the file is grouped, as CLINC150's train + val is)
+        pick = np.sort(np.random.RandomState(0).permutation(len(keep_tr))[:args.train_rows])
+        keep_tr = [keep_tr[i] for i in pick]
     keep_te = [i for i, v in enumerate(lte) if v != ""]
     classes = sorted(set(ltr[i] for i in keep_tr) | set(lte[i] for i in keep_te))
     index = {c: k for k, c in enumerate(classes)}
     Xtr, Xte = Xtr[keep_tr], Xte[keep_te]
     ytr = np.array([index[ltr[i]] for i in keep_tr], dtype=np.int64)
     yte = np.array([index[lte[i]] for i in keep_te], dtype=np.int64)
-    print(f"train {Xtr.shape}, test {Xte.shape}, {len(classes)} classes, labels '{args.label_column}'")
+    print(f"train {Xtr.shape}, test {Xte.shape}, {len(classes)} classes, labels '{args.label_column}', "
+          f"threads {args.threads} (both sides)")
 
     models = [m for m in args.models.split(",") if m]
-    ours = {}
-    if args.ours:
-        with tempfile.TemporaryDirectory() as tmp:
-            paths = {}
+    factories = candidates(n_jobs=args.threads)
+    unknown = [m for m in models if m not in factories]
+    if unknown:
+        sys.exit(f"unknown model(s) {unknown}; known: {list(factories)}")
+    ctx = context(args, args.ours)
+    rows = []
+    warnings.filterwarnings("ignore")
+    print(f"{'model':<11} {'sklearn_acc':>11} {'ours_acc':>9} {'diff_pts':>8} {'sk_f1':>6} {'our_f1':>6} "
+          f"{'sk_fit_s':>8} {'our_fit_s':>9} {'speedup':>7} {'sk_cpu_s':>8} {'our_cpu_s':>9} {'cpu_spd':>7}  within")
+    worst = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {}
+        if args.ours:
             for key, arr in (("train_x", Xtr), ("test_x", Xte), ("train_y", ytr), ("test_y", yte)):
                 paths[key] = os.path.join(tmp, key + ".npy")
                 np.save(paths[key], arr)
-            cmd = [args.ours, "--compare", paths["train_x"], paths["train_y"], paths["test_x"], paths["test_y"],
-                   "--models", ",".join(models), "--threads", str(args.threads)]
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-        for line in out.splitlines()[1:]:
-            name, acc, f1, secs = line.split("\t")[:4]
-            ours[name] = (float(acc), float(f1), float(secs))
-
-    warnings.filterwarnings("ignore")
-    factories = candidates()
-    print(f"{'model':<11} {'sklearn_acc':>11} {'ours_acc':>9} {'diff_pts':>8} {'sk_f1':>6} {'our_f1':>6} "
-          f"{'sk_fit_s':>8} {'our_fit_s':>9}  within")
-    worst = 0.0
-    for name in models:
-        t0 = time.perf_counter()
-        est = factories[name]()
-        try:
-            est.fit(Xtr, ytr)
-        except ValueError as exc:  # e.g. MLP early stopping: stratified split of a 1-row class
-            print(f"{name:<11} sklearn fit failed: {exc}"
-                  + (f" | ours {ours[name][0]:.4f}" if name in ours else ""), flush=True)
-            continue
-        secs = time.perf_counter() - t0
-        pred = est.predict(Xte)
-        acc = float((pred == yte).mean())
-        f1 = macro_f1(yte, pred)
-        if name in ours:
-            oacc, of1, osecs = ours[name]
-            diff = 100.0 * (oacc - acc)
-            worst = max(worst, abs(diff))
-            ok = "yes" if abs(diff) <= args.tolerance else "NO"
-            print(f"{name:<11} {acc:>11.4f} {oacc:>9.4f} {diff:>+8.2f} {f1:>6.3f} {of1:>6.3f} {secs:>8.1f} {osecs:>9.1f}  {ok}",
-                  flush=True)
-        else:
-            print(f"{name:<11} {acc:>11.4f} {'':>9} {'':>8} {f1:>6.3f} {'':>6} {secs:>8.1f}", flush=True)
-    if ours:
+        for name in models:
+            row = {"model": name}
+            # Ours first, then scikit-learn's, model by model: both fits of a model
+            # run back to back under the same machine load.
+            if args.ours:
+                oacc, of1, osecs, epochs, ocpu = run_ours(args.ours, paths, name, args.threads)
+                row.update(ours_accuracy=oacc, ours_macro_f1=of1, ours_fit_seconds=osecs, ours_epochs=epochs,
+                           ours_fit_cpu_seconds=ocpu)
+            est = factories[name]()
+            t0, c0 = time.perf_counter(), time.process_time()
+            try:
+                est.fit(Xtr, ytr)
+            except ValueError as exc:  # e.g. MLP early stopping: stratified split of a 1-row class
+                print(f"{name:<11} sklearn fit failed: {exc}"
+                      + (f" | ours {row['ours_accuracy']:.4f}" if args.ours else ""), flush=True)
+                row["sklearn_error"] = str(exc)
+                rows.append(row)
+                continue
+            secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+            pred = est.predict(Xte)
+            acc = float((pred == yte).mean())
+            f1 = float(macro_f1(yte, pred))
+            row.update(sklearn_accuracy=acc, sklearn_macro_f1=f1, sklearn_fit_seconds=secs, sklearn_fit_cpu_seconds=cpu)
+            clf = est.steps[-1][1] if hasattr(est, "steps") else est
+            if hasattr(clf, "n_iter_"):
+                row["sklearn_n_iter"] = int(np.max(clf.n_iter_))
+            if args.ours:
+                diff = 100.0 * (row["ours_accuracy"] - acc)
+                worst = max(worst, abs(diff))
+                speedup = secs / max(row["ours_fit_seconds"], 1e-9)
+                cpu_speedup = cpu / max(row["ours_fit_cpu_seconds"], 1e-9)
+                row.update(diff_points=diff, speedup_wall=speedup, speedup_cpu=cpu_speedup,
+                           within_tolerance=abs(diff) <= args.tolerance)
+                ok = "yes" if abs(diff) <= args.tolerance else "NO"
+                print(f"{name:<11} {acc:>11.4f} {row['ours_accuracy']:>9.4f} {diff:>+8.2f} {f1:>6.3f} "
+                      f"{row['ours_macro_f1']:>6.3f} {secs:>8.2f} {row['ours_fit_seconds']:>9.2f} "
+                      f"{speedup:>6.1f}x {cpu:>8.2f} {row['ours_fit_cpu_seconds']:>9.2f} {cpu_speedup:>6.1f}x  {ok}",
+                      flush=True)
+            else:
+                print(f"{name:<11} {acc:>11.4f} {'':>9} {'':>8} {f1:>6.3f} {'':>6} {secs:>8.2f}", flush=True)
+            rows.append(row)
+            write_json(args.json, ctx, args.tolerance, rows, complete=False)  # a killed run keeps its rows
+    try:
+        ctx["loadavg_at_end"] = list(os.getloadavg())
+    except OSError:
+        pass
+    if args.ours:
         print(f"largest |difference|: {worst:.2f} points (tolerance {args.tolerance})")
-        if args.strict and worst > args.tolerance:
-            sys.exit(1)
+    write_json(args.json, ctx, args.tolerance, rows, complete=True)
+    if args.json:
+        print(f"wrote {args.json}")
+    if args.ours and args.strict and worst > args.tolerance:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

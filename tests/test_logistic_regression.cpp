@@ -1,10 +1,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
+#include <vector>
 
 #include "core/metrics.hpp"
 #include "core/models/logistic_regression.hpp"
 #include "core/rng.hpp"
+#include "core/softmax_loss.hpp"
+#include "core/vec_math.hpp"
 
 namespace tracer {
 namespace {
@@ -21,6 +25,56 @@ void blobs(std::size_t n, std::size_t d, std::size_t K, double spread, std::uint
     y[i] = i % K;
     for (std::size_t j = 0; j < d; ++j) X(i, j) = means(y[i], j) + spread * rng.normal();
   }
+}
+
+TEST(VecMath, ExpMatchesStdExpOnTheWholeRange) {
+  std::vector<double> x;
+  for (int i = 0; i <= 200000; ++i) x.push_back(-720.0 * i / 200000.0);  // dense, past the cut-off
+  for (int i = 0; i <= 20000; ++i) x.push_back(-1.0 * i / 20000.0);      // near 0, where softmax lives
+  x.push_back(-0.0);
+  x.push_back(-1e-300);
+  x.push_back(-std::numeric_limits<double>::infinity());
+  std::vector<double> e = x;
+  exp_nonpositive_inplace(e.data(), e.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (x[i] < -708.0) {
+      EXPECT_EQ(e[i], 0.0) << "x = " << x[i];
+    } else {
+      const double want = std::exp(x[i]);
+      EXPECT_LE(std::abs(e[i] - want), 5e-16 * want) << "x = " << x[i];
+    }
+  }
+  double nan = std::numeric_limits<double>::quiet_NaN();
+  exp_nonpositive_inplace(&nan, 1);
+  EXPECT_TRUE(std::isnan(nan));
+}
+
+// The float path (K x n logits, in-place residual, vectorised exp) against
+// the double reference, with many classes and logits spread far enough that
+// some probabilities underflow.
+TEST(SoftmaxLoss, FloatPathMatchesDoubleWithManyClassesAndSpreadLogits) {
+  Rng rng(21);
+  const arma::uword n = 300, d = 9, K = 41;
+  arma::mat X(n, d);
+  for (auto& v : X) v = rng.normal();
+  arma::uvec y(n);
+  for (arma::uword i = 0; i < n; ++i) y[i] = (7 * i) % K;
+  arma::mat W(d + 1, K);
+  for (auto& v : W) v = 40.0 * rng.normal();
+  arma::mat g_double, g_float;
+  const double f_double = SoftmaxLoss(X, y, K, 3.0).evaluate_with_gradient(W, g_double);
+  SoftmaxLoss float_loss(X, y, K, 3.0, SoftmaxLoss::Products::kFloat);
+  const double f_float = float_loss.evaluate_with_gradient(W, g_float);
+  EXPECT_NEAR(f_float, f_double, 1e-5 * std::abs(f_double));
+  ASSERT_EQ(g_float.n_rows, d + 1);
+  ASSERT_EQ(g_float.n_cols, K);
+  EXPECT_TRUE(g_float.is_finite());
+  EXPECT_LT(arma::abs(g_float - g_double).max(), 1e-5 * arma::abs(g_double).max());
+  // Scratch buffers are reused: a second evaluation at another point is as exact.
+  W *= 0.01;
+  const double f2_double = SoftmaxLoss(X, y, K, 3.0).evaluate_with_gradient(W, g_double);
+  EXPECT_NEAR(float_loss.evaluate_with_gradient(W, g_float), f2_double, 1e-5 * std::abs(f2_double));
+  EXPECT_LT(arma::abs(g_float - g_double).max(), 1e-5 * arma::abs(g_double).max());
 }
 
 TEST(LogisticRegression, SeparableToySetIsLearnedPerfectly) {

@@ -32,6 +32,42 @@ void check_gradient(const std::vector<arma::uword>& sizes, double alpha) {
   }
 }
 
+// The float training engine must give MlpLoss's gradient (without the L2
+// term, which the optimiser adds) on the gathered rows, to float precision.
+void check_float_engine(const std::vector<arma::uword>& sizes) {
+  const MlpLayout layout(sizes);
+  auto ds = make_blobs(50, sizes.front(), sizes.back(), 1.0, 12);
+  Rng rng(6);
+  arma::vec theta(layout.n_params());
+  for (auto& v : theta) v = 0.5 * rng.normal();
+  const std::vector<arma::uword> idx = {7, 3, 3, 41, 0, 19, 28, 11, 49, 2, 36, 25};  // a repeat, any order
+  const arma::uvec rows(idx);
+  const arma::mat Xb = ds.X.rows(rows);
+  const arma::uvec yb = ds.y.elem(rows);
+  MlpLoss loss(layout, Xb, yb, 0.0);
+  arma::vec g_double;
+  const double f_double = loss.evaluate_with_gradient(theta, g_double);
+
+  MlpFloatEngine engine(layout);
+  const arma::fmat Xt = arma::conv_to<arma::fmat>::from(ds.X.t());
+  arma::fvec g_float;
+  const double f_float =
+      engine.cross_entropy_gradient(arma::conv_to<arma::fvec>::from(theta), Xt, ds.y, idx.data(), idx.size(), g_float);
+  ASSERT_EQ(g_float.n_elem, g_double.n_elem);
+  EXPECT_NEAR(f_float, f_double, 1e-5 * std::max(1.0, std::abs(f_double)));
+  const double scale = arma::abs(g_double).max();
+  for (arma::uword k = 0; k < g_double.n_elem; ++k)
+    EXPECT_NEAR(g_float[k], g_double[k], 2e-5 * scale) << "parameter " << k;
+  // Validation scoring: the float network's argmax agrees with the double logits'.
+  const arma::uvec pred = arma::index_max(mlp_logits(layout, theta, ds.X), 1);
+  EXPECT_EQ(engine.count_correct(arma::conv_to<arma::fvec>::from(theta), Xt, ds.y),
+            static_cast<std::size_t>(arma::accu(pred == ds.y)));
+}
+
+TEST(MlpFloatEngine, GradientMatchesMlpLossOneHiddenLayer) { check_float_engine({5, 7, 3}); }
+TEST(MlpFloatEngine, GradientMatchesMlpLossTwoHiddenLayers) { check_float_engine({6, 9, 5, 4}); }
+TEST(MlpFloatEngine, GradientMatchesMlpLossWideOutput) { check_float_engine({12, 33, 40}); }
+
 TEST(MlpLoss, GradientMatchesFiniteDifferencesOneHiddenLayer) { check_gradient({5, 7, 3}, 0.3); }
 TEST(MlpLoss, GradientMatchesFiniteDifferencesTwoHiddenLayers) { check_gradient({4, 6, 5, 3}, 0.1); }
 TEST(MlpLoss, GradientWithoutPenalty) { check_gradient({3, 4, 4}, 0.0); }

@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <vector>
+
 #include "core/models/sgd_classifier.hpp"
+#include "core/vec_math.hpp"
 #include "synthetic_blobs.hpp"
 
 namespace tracer {
@@ -11,6 +15,39 @@ using testing::make_blobs;
 using testing::valid_probabilities;
 
 SgdClassifier make() { return SgdClassifier("sgd_log", {}); }
+
+// The vectorised loss kernel against scikit-learn's scalar Log loss
+// (sgd_fast.pyx: loss and dloss with the |z| > 18 cut-offs).
+TEST(Sgd, VectorisedLogLossMatchesScikitLearnsScalarFormulas) {
+  std::vector<double> z, y;
+  for (int i = -4000; i <= 4000; ++i) {
+    z.push_back(i / 100.0);  // -40 .. 40, across both cut-offs
+    y.push_back(i % 2 ? 1.0 : -1.0);
+  }
+  for (double e : {18.0, -18.0, 0.0, 1e-12, -1e-12, 700.0, -700.0}) {
+    z.push_back(e);
+    y.push_back(1.0);
+  }
+  std::vector<double> u(z.size()), loss(z.size()), dloss(z.size());
+  for (std::size_t i = 0; i < z.size(); ++i) u[i] = -std::abs(z[i]);
+  exp_nonpositive_inplace(u.data(), u.size());
+  log_loss_and_dloss_many(z.data(), u.data(), y.data(), loss.data(), dloss.data(), z.size());
+  for (std::size_t i = 0; i < z.size(); ++i) {
+    double want_loss, want_dloss;
+    if (z[i] > 18.0) {
+      want_loss = std::exp(-z[i]);
+      want_dloss = -y[i] * std::exp(-z[i]);
+    } else if (z[i] < -18.0) {
+      want_loss = -z[i];
+      want_dloss = -y[i];
+    } else {
+      want_loss = std::log1p(std::exp(-z[i]));
+      want_dloss = -y[i] / (std::exp(z[i]) + 1.0);
+    }
+    EXPECT_NEAR(loss[i], want_loss, 2e-15 * std::abs(want_loss)) << "z = " << z[i];
+    EXPECT_NEAR(dloss[i], want_dloss, 2e-15 * std::abs(want_dloss)) << "z = " << z[i];
+  }
+}
 
 TEST(Sgd, BeatsMajorityOnBlobs) {
   auto all = make_blobs(1200, 12, 5, 1.0, 3);

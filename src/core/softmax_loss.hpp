@@ -17,13 +17,18 @@ class SoftmaxLoss {
   /// precision halves their cost; the loss, log-sum-exp and the optimiser's
   /// state stay in double. Its gradient is exact to about 1e-6 relative, far
   /// below the solver's stopping tolerance (1e-4, scikit-learn's).
+  /// kFloat keeps X transposed (d x n, one sample per contiguous column) so
+  /// that the logits come out K x n: each sample's softmax is then one
+  /// contiguous, vectorised pass, and the residual overwrites the logits in
+  /// place (no n x K temporaries per evaluation).
   enum class Products { kDouble, kFloat };
 
   /// X: n x d features, y: n labels < n_classes, C > 0 inverse regularisation.
   SoftmaxLoss(const arma::mat& X, const arma::uvec& y, arma::uword n_classes, double C,
               Products products = Products::kDouble);
 
-  /// Loss at W; writes the gradient (same shape as W) into grad.
+  /// Loss at W; writes the gradient (same shape as W) into grad. With kFloat
+  /// it uses scratch buffers of the object: one evaluation at a time per object.
   double evaluate_with_gradient(const arma::mat& W, arma::mat& grad) const;
   double evaluate(const arma::mat& W) const;
 
@@ -31,9 +36,12 @@ class SoftmaxLoss {
   arma::uword n_classes() const { return n_classes_; }
 
  private:
+  double evaluate_float(const arma::mat& W, arma::mat& grad) const;
+
   const arma::mat& X_;
-  arma::fmat Xf_;  // single-precision copy when products == kFloat
+  arma::fmat Xtf_;  // d x n single-precision transpose when products == kFloat
   Products products_;
+  mutable arma::fmat Wf_, Zt_, G_;  // kFloat scratch: d x K weights, K x n logits/residual, d x K gradient
   const arma::uvec& y_;
   arma::uword n_classes_;
   double C_;

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 #include <limits>
 
 #include "core/models/training_checks.hpp"
@@ -49,9 +52,61 @@ void stratified_holdout(const arma::uvec& y, std::size_t n_classes, double fract
   std::sort(val.begin(), val.end());
 }
 
-double accuracy(const arma::mat& logits, const arma::uvec& y) {
-  const arma::uvec pred = arma::index_max(logits, 1);
-  return static_cast<double>(arma::accu(pred == y)) / static_cast<double>(y.n_elem);
+// One Adam step on n parameters: gradient g (float, from the engine) plus
+// penalty * theta (the L2 term, 0 for biases); master weights and moments in
+// double, and the float copy the engine reads refreshed in the same pass.
+// The scalar loop cannot be auto-vectorised (std::sqrt sets errno), so an
+// AVX2 version does four parameters at a time with the same operations in
+// the same order (no FMA in either; sqrt and division are correctly rounded):
+// both give identical bits.
+void adam_step_scalar(double* __restrict th, double* __restrict m, double* __restrict v, const float* __restrict g,
+                      float* __restrict th_f, std::size_t n, double penalty, double lr_t, double beta1, double beta2,
+                      double eps) {
+  for (std::size_t k = 0; k < n; ++k) {
+    const double gk = static_cast<double>(g[k]) + penalty * th[k];
+    m[k] = beta1 * m[k] + (1.0 - beta1) * gk;
+    v[k] = beta2 * v[k] + ((1.0 - beta2) * gk) * gk;
+    th[k] -= (lr_t * m[k]) / (std::sqrt(v[k]) + eps);
+    th_f[k] = static_cast<float>(th[k]);
+  }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define TRACER_ADAM_AVX2 1
+__attribute__((target("avx2"))) void adam_step_avx2(double* __restrict th, double* __restrict m, double* __restrict v,
+                                                    const float* __restrict g, float* __restrict th_f, std::size_t n,
+                                                    double penalty, double lr_t, double beta1, double beta2,
+                                                    double eps) {
+  const __m256d pen = _mm256_set1_pd(penalty), b1 = _mm256_set1_pd(beta1), c1 = _mm256_set1_pd(1.0 - beta1),
+                b2 = _mm256_set1_pd(beta2), c2 = _mm256_set1_pd(1.0 - beta2), lr = _mm256_set1_pd(lr_t),
+                ep = _mm256_set1_pd(eps);
+  std::size_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const __m256d t = _mm256_loadu_pd(th + k);
+    const __m256d gk = _mm256_add_pd(_mm256_cvtps_pd(_mm_loadu_ps(g + k)), _mm256_mul_pd(pen, t));
+    const __m256d mk = _mm256_add_pd(_mm256_mul_pd(b1, _mm256_loadu_pd(m + k)), _mm256_mul_pd(c1, gk));
+    const __m256d vk =
+        _mm256_add_pd(_mm256_mul_pd(b2, _mm256_loadu_pd(v + k)), _mm256_mul_pd(_mm256_mul_pd(c2, gk), gk));
+    const __m256d tk = _mm256_sub_pd(t, _mm256_div_pd(_mm256_mul_pd(lr, mk), _mm256_add_pd(_mm256_sqrt_pd(vk), ep)));
+    _mm256_storeu_pd(m + k, mk);
+    _mm256_storeu_pd(v + k, vk);
+    _mm256_storeu_pd(th + k, tk);
+    _mm_storeu_ps(th_f + k, _mm256_cvtpd_ps(tk));
+  }
+  adam_step_scalar(th + k, m + k, v + k, g + k, th_f + k, n - k, penalty, lr_t, beta1, beta2, eps);
+}
+#endif
+
+void adam_step(double* th, double* m, double* v, const float* g, float* th_f, std::size_t n, double penalty,
+               double lr_t, double beta1, double beta2, double eps) {
+#ifdef TRACER_ADAM_AVX2
+  static const bool avx2 = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") != 0;
+  }();
+  if (avx2) return adam_step_avx2(th, m, v, g, th_f, n, penalty, lr_t, beta1, beta2, eps);
+#endif
+  adam_step_scalar(th, m, v, g, th_f, n, penalty, lr_t, beta1, beta2, eps);
 }
 
 }  // namespace
@@ -116,21 +171,27 @@ void MlpClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_c
   } else {
     for (arma::uword i = 0; i < Z.n_rows; ++i) train_idx.push_back(i);
   }
+  // Samples as float columns (d x n): minibatches are gathered from here by
+  // index into the engine's buffer; no double copy per batch.
   const arma::uvec tr = arma::conv_to<arma::uvec>::from(train_idx);
-  const arma::mat Xtr = Z.rows(tr);
+  const arma::fmat Xtr = arma::conv_to<arma::fmat>::from(Z.rows(tr).t());
   const arma::uvec ytr = y.elem(tr);
-  arma::mat Xval;
+  arma::fmat Xval;
   arma::uvec yval;
   if (holdout) {
     const arma::uvec va = arma::conv_to<arma::uvec>::from(val_idx);
-    Xval = Z.rows(va);
+    Xval = arma::conv_to<arma::fmat>::from(Z.rows(va).t());
     yval = y.elem(va);
   }
 
-  const std::size_t n_train = Xtr.n_rows;
+  const std::size_t n_train = Xtr.n_cols;
   const std::size_t batch = std::min<std::size_t>(static_cast<std::size_t>(params_.batch_size), n_train);
   const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-  arma::vec m(theta_.n_elem, arma::fill::zeros), v(theta_.n_elem, arma::fill::zeros), grad;
+  // Adam's moments and the master weights stay in double (sklearn's
+  // precision); the engine runs on a float copy refreshed by every step.
+  arma::vec m(theta_.n_elem, arma::fill::zeros), v(theta_.n_elem, arma::fill::zeros);
+  arma::fvec theta_f = arma::conv_to<arma::fvec>::from(theta_), grad;
+  MlpFloatEngine engine(layout_);
   arma::vec best_theta = theta_;
   double best = -std::numeric_limits<double>::infinity();
   int no_improvement = 0;
@@ -138,35 +199,29 @@ void MlpClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_c
   Rng shuffle_rng(derive_seed(ctx.seed, {kShuffleTag}));
   std::vector<arma::uword> order(n_train);
   for (std::size_t i = 0; i < n_train; ++i) order[i] = i;
-  arma::mat Xb;
-  arma::uvec yb;
   epochs_run_ = 0;
   for (int epoch = 0; epoch < params_.max_iter; ++epoch) {
     shuffle_rng.shuffle(order);
     for (std::size_t start = 0; start < n_train; start += batch) {
       const std::size_t stop = std::min(start + batch, n_train);
-      const arma::uvec idx(order.data() + start, stop - start);
-      Xb = Xtr.rows(idx);
-      yb = ytr.elem(idx);
-      MlpLoss loss(layout_, Xb, yb, params_.alpha);
-      loss.evaluate_with_gradient(theta_, grad);
+      engine.cross_entropy_gradient(theta_f, Xtr, ytr, order.data() + start, stop - start, grad);
       ++step;
       const double lr_t = params_.learning_rate * std::sqrt(1.0 - std::pow(beta2, static_cast<double>(step))) /
                           (1.0 - std::pow(beta1, static_cast<double>(step)));
-      double* th = theta_.memptr();
-      double* mm = m.memptr();
-      double* vv = v.memptr();
-      const double* g = grad.memptr();
-      for (arma::uword k = 0; k < theta_.n_elem; ++k) {
-        mm[k] = beta1 * mm[k] + (1.0 - beta1) * g[k];
-        vv[k] = beta2 * vv[k] + (1.0 - beta2) * g[k] * g[k];
-        th[k] -= lr_t * mm[k] / (std::sqrt(vv[k]) + eps);
+      const double penalty = params_.alpha / static_cast<double>(stop - start);  // L2 on weights, per batch
+      for (std::size_t l = 0; l < layout_.n_layers(); ++l) {
+        const arma::uword off = layout_.offset(l), n_w = layout_.in(l)*layout_.out(l), n_b = layout_.out(l);
+        adam_step(theta_.memptr() + off, m.memptr() + off, v.memptr() + off, grad.memptr() + off,
+                  theta_f.memptr() + off, n_w, penalty, lr_t, beta1, beta2, eps);
+        adam_step(theta_.memptr() + off + n_w, m.memptr() + off + n_w, v.memptr() + off + n_w,
+                  grad.memptr() + off + n_w, theta_f.memptr() + off + n_w, n_b, 0.0, lr_t, beta1, beta2, eps);
       }
     }
     ++epochs_run_;
     if (!theta_.is_finite()) throw TrainingError(fmt::format("{}: training diverged (non-finite weights)", name_));
     if (!holdout) continue;
-    const double score = accuracy(mlp_logits(layout_, theta_, Xval), yval);
+    const double score =
+        static_cast<double>(engine.count_correct(theta_f, Xval, yval)) / static_cast<double>(yval.n_elem);
     if (score < best + params_.tol)
       ++no_improvement;
     else

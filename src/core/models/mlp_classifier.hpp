@@ -30,7 +30,10 @@ namespace tracer {
 ///    is no hold-out and the final weights are kept.
 ///  - The output layer always has n_classes units (scikit-learn uses only the
 ///    classes present); absent classes just learn low logits.
-///  - Batch math is double-precision Armadillo/BLAS GEMMs.
+///  - Training runs in single precision (MlpFloatEngine: sgemm, samples as
+///    float columns gathered by index); Adam moments and master weights are
+///    double. Validation scoring uses the float network; predict_proba uses
+///    the double master weights.
 class MlpClassifier final : public Surrogate {
  public:
   struct Params {

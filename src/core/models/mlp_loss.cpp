@@ -1,9 +1,13 @@
 #include "core/models/mlp_loss.hpp"
 #include "core/errors.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
 
 #include "core/softmax.hpp"
+#include "core/vec_math.hpp"
 
 namespace tracer {
 
@@ -27,6 +31,13 @@ const arma::mat MlpLayout::weights(const arma::vec& theta, std::size_t l) const 
 }
 const arma::rowvec MlpLayout::bias(const arma::vec& theta, std::size_t l) const {
   return arma::rowvec(const_cast<double*>(theta.memptr()) + offsets_[l] + in(l)*out(l), out(l), false, true);
+}
+
+arma::fmat MlpLayout::weights(arma::fvec& theta, std::size_t l) const {
+  return arma::fmat(theta.memptr() + offsets_[l], in(l), out(l), false, true);
+}
+const arma::fmat MlpLayout::weights(const arma::fvec& theta, std::size_t l) const {
+  return arma::fmat(const_cast<float*>(theta.memptr()) + offsets_[l], in(l), out(l), false, true);
 }
 
 MlpLoss::MlpLoss(const MlpLayout& layout, const arma::mat& X, const arma::uvec& y, double alpha)
@@ -95,6 +106,104 @@ double MlpLoss::evaluate_with_gradient(const arma::vec& theta, arma::vec& grad) 
 double MlpLoss::evaluate(const arma::vec& theta) const {
   arma::vec g;
   return evaluate_with_gradient(theta, g);
+}
+
+}  // namespace tracer
+
+namespace tracer {
+
+void MlpFloatEngine::forward(const arma::fvec& theta, const arma::fmat& input) {
+  const std::size_t L = layout_.n_layers();
+  act_.resize(L);
+  for (std::size_t l = 0; l < L; ++l) {
+    const arma::fmat& in = l == 0 ? input : act_[l - 1];
+    act_[l] = layout_.weights(theta, l).t() * in;  // out x nb (sgemm)
+    const float* b = theta.memptr() + layout_.offset(l) + layout_.in(l)*layout_.out(l);
+    const arma::uword rows = act_[l].n_rows;
+    const bool relu = l + 1 < L;
+    for (arma::uword j = 0; j < act_[l].n_cols; ++j) {
+      float* a = act_[l].colptr(j);
+      if (relu)
+        for (arma::uword u = 0; u < rows; ++u) {
+          const float v = a[u] + b[u];
+          a[u] = v > 0.0f ? v : 0.0f;
+        }
+      else
+        for (arma::uword u = 0; u < rows; ++u) a[u] += b[u];
+    }
+  }
+}
+
+double MlpFloatEngine::cross_entropy_gradient(const arma::fvec& theta, const arma::fmat& Xt, const arma::uvec& y,
+                                              const arma::uword* idx, std::size_t nb, arma::fvec& grad) {
+  const std::size_t L = layout_.n_layers();
+  const arma::uword d = Xt.n_rows;
+  batch_.set_size(d, nb);
+  for (std::size_t j = 0; j < nb; ++j) std::memcpy(batch_.colptr(j), Xt.colptr(idx[j]), d * sizeof(float));
+  forward(theta, batch_);
+
+  // Softmax cross-entropy per column in double; the residual (P - Y) / nb
+  // overwrites the logits.
+  arma::fmat& Z = act_[L - 1];
+  const arma::uword K = Z.n_rows;
+  const double inv_n = 1.0 / static_cast<double>(nb);
+  std::vector<double> z(K);
+  double ce = 0.0;
+  for (std::size_t j = 0; j < nb; ++j) {
+    float* col = Z.colptr(j);
+    double m = -std::numeric_limits<double>::infinity();
+    for (arma::uword k = 0; k < K; ++k) {
+      z[k] = static_cast<double>(col[k]);
+      m = std::max(m, z[k]);
+    }
+    const arma::uword yj = y[idx[j]];
+    const double zy = z[yj] - m;
+    for (arma::uword k = 0; k < K; ++k) z[k] -= m;
+    exp_nonpositive_inplace(z.data(), K);
+    double s = 0.0;
+    for (arma::uword k = 0; k < K; ++k) s += z[k];  // >= 1
+    ce += std::log(s) - zy;
+    const double scale = inv_n / s;
+    for (arma::uword k = 0; k < K; ++k) col[k] = static_cast<float>(z[k] * scale - (k == yj ? inv_n : 0.0));
+  }
+
+  grad.set_size(layout_.n_params());
+  for (std::size_t l = L; l-- > 0;) {
+    arma::fmat& delta = act_[l];  // out x nb
+    const arma::fmat& in = l == 0 ? batch_ : act_[l - 1];
+    arma::fmat gW = layout_.weights(grad, l);
+    gW = in * delta.t();  // in x out (sgemm)
+    float* gb = grad.memptr() + layout_.offset(l) + layout_.in(l)*layout_.out(l);
+    const arma::uword rows = delta.n_rows;
+    for (arma::uword u = 0; u < rows; ++u) gb[u] = 0.0f;
+    for (std::size_t j = 0; j < nb; ++j) {
+      const float* dc = delta.colptr(j);
+      for (arma::uword u = 0; u < rows; ++u) gb[u] += dc[u];
+    }
+    if (l > 0) {
+      back_ = layout_.weights(theta, l) * delta;  // in x nb (sgemm)
+      // ReLU derivative: 0 where the unit was off; the result becomes the previous layer's delta.
+      arma::fmat& prev = act_[l - 1];
+      const float* bk = back_.memptr();
+      float* pv = prev.memptr();
+      for (arma::uword k = 0; k < prev.n_elem; ++k) pv[k] = pv[k] > 0.0f ? bk[k] : 0.0f;
+    }
+  }
+  return ce * inv_n;
+}
+
+std::size_t MlpFloatEngine::count_correct(const arma::fvec& theta, const arma::fmat& Xt, const arma::uvec& y) {
+  forward(theta, Xt);
+  const arma::fmat& Z = act_.back();
+  std::size_t correct = 0;
+  for (arma::uword j = 0; j < Z.n_cols; ++j) {
+    const float* col = Z.colptr(j);
+    arma::uword best = 0;
+    for (arma::uword k = 1; k < Z.n_rows; ++k)
+      if (col[k] > col[best]) best = k;
+    correct += best == y[j] ? 1 : 0;
+  }
+  return correct;
 }
 
 }  // namespace tracer

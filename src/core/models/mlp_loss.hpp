@@ -26,6 +26,10 @@ class MlpLayout {
   arma::rowvec bias(arma::vec& theta, std::size_t l) const;
   const arma::mat weights(const arma::vec& theta, std::size_t l) const;
   const arma::rowvec bias(const arma::vec& theta, std::size_t l) const;
+  arma::fmat weights(arma::fvec& theta, std::size_t l) const;
+  const arma::fmat weights(const arma::fvec& theta, std::size_t l) const;
+  /// First index of layer l's block (weights, then bias at + in * out).
+  arma::uword offset(std::size_t l) const { return offsets_[l]; }
 
  private:
   std::vector<arma::uword> sizes_;
@@ -54,5 +58,36 @@ class MlpLoss {
 
 /// Output logits (n x K) of the network for rows X.
 arma::mat mlp_logits(const MlpLayout& layout, const arma::vec& theta, const arma::mat& X);
+
+/// The training engine: MlpLoss's cross-entropy gradient in single precision
+/// (sgemm), on samples stored as the columns of a d x n float matrix and
+/// picked by index, so a minibatch is gathered into one reused buffer instead
+/// of a fresh n x d double copy. Activations are kept out x batch (one sample
+/// per contiguous column): bias and ReLU, softmax and the ReLU mask each run
+/// as one pass over contiguous memory, and every product is a plain sgemm
+/// with no temporaries. The L2 term is not included (the optimiser adds it to
+/// its double-precision master weights). Buffers are reused between calls:
+/// one call at a time per object.
+class MlpFloatEngine {
+ public:
+  explicit MlpFloatEngine(const MlpLayout& layout) : layout_(layout) {}
+
+  /// Mean cross-entropy over the batch Xt.cols(idx[0..nb)) with labels
+  /// y[idx[.]], at float parameters theta (layout order); writes its gradient
+  /// into grad (same layout, resized).
+  double cross_entropy_gradient(const arma::fvec& theta, const arma::fmat& Xt, const arma::uvec& y,
+                                const arma::uword* idx, std::size_t nb, arma::fvec& grad);
+
+  /// Number of columns of Xt whose argmax logit (first on ties) equals y.
+  std::size_t count_correct(const arma::fvec& theta, const arma::fmat& Xt, const arma::uvec& y);
+
+ private:
+  void forward(const arma::fvec& theta, const arma::fmat& input);
+
+  const MlpLayout& layout_;
+  arma::fmat batch_;             // d x nb gathered samples
+  std::vector<arma::fmat> act_;  // act_[l]: out(l) x nb, post-ReLU (logits, then residual, for the last)
+  arma::fmat back_;              // in(l) x nb back-propagated delta
+};
 
 }  // namespace tracer

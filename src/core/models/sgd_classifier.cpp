@@ -9,6 +9,7 @@
 #include "core/models/training_checks.hpp"
 #include "core/parallel.hpp"
 #include "core/rng.hpp"
+#include "core/vec_math.hpp"
 
 namespace tracer {
 
@@ -79,23 +80,6 @@ void rank1_update(double* __restrict W, std::size_t d, std::size_t k, const char
     const double gm = g[m];
     double* w = W + m * d;
     for (std::size_t j = 0; j < d; ++j) w[j] = std::fma(gm, x[j], w[j]);
-  }
-}
-
-// scikit-learn's Log loss and its derivative together, sharing one exp.
-inline void log_loss_and_dloss(double p, double y, double& loss, double& dloss) {
-  const double z = p * y;
-  if (z > 18.0) {
-    const double e = std::exp(-z);
-    loss = e;
-    dloss = -y * e;
-  } else if (z < -18.0) {
-    loss = -z;
-    dloss = -y;
-  } else {
-    const double e = std::exp(-z);  // -y / (exp(z) + 1) == -y e / (1 + e)
-    loss = std::log1p(e);
-    dloss = -y * e / (1.0 + e);
   }
 }
 
@@ -189,6 +173,7 @@ void SgdClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_c
     double* ws = wscale.memptr() + m0;
     double* bg = b.memptr() + m0;
     std::vector<double> best_loss(k, std::numeric_limits<double>::infinity()), sumloss(k), margin(k), g(k);
+    std::vector<double> zz(k), uu(k), losses(k), dls(k);
     std::vector<int> no_improvement(k, 0);
     std::vector<char> running(k, 1);
     std::size_t n_running = k;
@@ -206,11 +191,17 @@ void SgdClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_c
         const double* yy = Y.colptr(idx) + m0;
         const double eta = 1.0 / (alpha * (optimal_init + t - 1.0));
         const double decay = std::max(0.0, 1.0 - eta * alpha);
+        // Loss and derivative for every class in one vectorised pass (a
+        // stopped class's value is computed and ignored).
+        for (arma::uword m = 0; m < k; ++m) {
+          zz[m] = (margin[m] * ws[m] + bg[m]) * yy[m];
+          uu[m] = -std::abs(zz[m]);
+        }
+        exp_nonpositive_inplace(uu.data(), k);
+        log_loss_and_dloss_many(zz.data(), uu.data(), yy, losses.data(), dls.data(), k);
         for (arma::uword m = 0; m < k; ++m) {
           if (!running[m]) continue;
-          const double p = margin[m] * ws[m] + bg[m];
-          double loss, dl;
-          log_loss_and_dloss(p, yy[m], loss, dl);
+          const double loss = losses[m], dl = dls[m];
           sumloss[m] += loss;
           const double update = -eta * std::clamp(dl, -kMaxDloss, kMaxDloss);
           ws[m] *= decay;
