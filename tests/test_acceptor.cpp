@@ -69,10 +69,14 @@ TEST(Acceptor, BinaryLogisticGradientMatchesFiniteDifferences) {
 }
 
 TEST(Acceptor, LossIsFiniteForHugeMargins) {
-  arma::mat X = {{1000.0}, {-1000.0}};
-  arma::uvec y = {0, 1};
+  arma::mat X(2, 1);
+  X(0, 0) = 1000.0;
+  X(1, 0) = -1000.0;
+  const arma::uvec y = {0, 1};
   const BinaryLogisticLoss loss(X, y, 1.0);
-  arma::mat w = {{5.0}, {0.0}}, g;
+  arma::mat w(2, 1), g;
+  w(0, 0) = 5.0;
+  w(1, 0) = 0.0;
   const double f = loss.evaluate_with_gradient(w, g);
   EXPECT_TRUE(std::isfinite(f));
   EXPECT_NEAR(f, 5000.0 + 6.25, 1e-6);  // mean loss 5000 plus 0.5 * (1 / (C n)) * 25

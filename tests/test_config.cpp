@@ -132,8 +132,9 @@ TEST_F(ConfigTest, ValidConfigLoadsWithResolvedPathsAndDefaults) {
 
 TEST_F(ConfigTest, UnknownKeyListsTheKnownKeys) {
   const std::string text = replace(valid(), "days = 5", "days = 5\naplhas = [0.9]");
-  expect_error(text, line_of(text, "aplhas"), "[protocol] aplhas: unknown key",
-               "known keys in [protocol]: days, alphas, pool_sizes, baseline_holdout, split");
+  expect_error(
+      text, line_of(text, "aplhas"), "[protocol] aplhas: unknown key",
+      "known keys in [protocol]: days, alphas, pool_sizes, baseline_holdout, max_fit_labels, resplit_per_seed, split");
 }
 
 TEST_F(ConfigTest, UnknownTopLevelTableIsAnError) {
@@ -213,7 +214,8 @@ TEST_F(ConfigTest, BadStringChoice) {
 TEST_F(ConfigTest, UnknownGateModeIsAnError) {
   const std::string text = replace(valid(), "\"certified\"]", "\"strict\"]");
   expect_error(text, line_of(text, "modes"), "[gate] modes: got \"strict\"",
-               "each entry one of \"paper\", \"certified\", \"certified-bonferroni\"");
+               "each entry one of \"paper\", \"certified\", \"certified-fine\", \"certified-coarse\", "
+               "\"certified-bonferroni\", \"certified-flywheel\", \"certified-datawalk\"");
 }
 
 TEST_F(ConfigTest, AlphasMustIncrease) {

@@ -10,13 +10,13 @@
 
 #include "core/rng.hpp"
 #include "protocol/replay.hpp"
+#include "protocol/seed_summary.hpp"
 
 namespace tracer {
 namespace {
 
-const std::vector<GateMode> kGridModes = {GateMode::kCertified, GateMode::kCertifiedFine,
-                                          GateMode::kCertifiedCoarse, GateMode::kBonferroni,
-                                          GateMode::kCertifiedFlywheel};
+const std::vector<GateMode> kGridModes = {GateMode::kCertified, GateMode::kCertifiedFine, GateMode::kCertifiedCoarse,
+                                          GateMode::kBonferroni, GateMode::kCertifiedFlywheel};
 
 GateSettings gate_settings() {
   GateSettings g;
@@ -155,9 +155,9 @@ TEST(GateSimulation, DipAmongTheTopScoresKeepsTheLevel) {
   const double tolerance = g.delta + 3.0 * std::sqrt(g.delta * (1.0 - g.delta) / m);
   for (GateMode mode : modes) {
     const double rate = static_cast<double>(violations[mode]) / m;
-    std::printf("[dip, alpha 0.90, n_cal %zu, %zu draws] %-22s violation rate %.4f, deployed %.3f, mean true coverage %.3f\n",
-                n_cal, draws, gate_mode_name(mode).c_str(), rate, static_cast<double>(deployed[mode]) / m,
-                coverage[mode] / m);
+    std::printf(
+        "[dip, alpha 0.90, n_cal %zu, %zu draws] %-22s violation rate %.4f, deployed %.3f, mean true coverage %.3f\n",
+        n_cal, draws, gate_mode_name(mode).c_str(), rate, static_cast<double>(deployed[mode]) / m, coverage[mode] / m);
     ::testing::Test::RecordProperty(gate_mode_name(mode) + "_violation_rate", std::to_string(rate));
     if (mode != GateMode::kDataWalk) {
       EXPECT_LE(rate, tolerance) << gate_mode_name(mode);

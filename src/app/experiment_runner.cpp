@@ -111,8 +111,7 @@ LoadedTeacher load_teacher(const ExperimentConfig& cfg, const std::vector<std::s
     t.pooled_truth[i] = t.pooled[i].from_test ? t.all_truth_test[t.pooled[i].row] : t.all_truth_train[t.pooled[i].row];
   t.test_share = spec.test_fraction > 0.0 ? spec.test_fraction
                  : t.pooled.empty()       ? 0.0
-                                          : static_cast<double>(labelled_test.size()) /
-                                              static_cast<double>(t.pooled.size());
+                                    : static_cast<double>(labelled_test.size()) / static_cast<double>(t.pooled.size());
   if (spec.test_fraction > 0.0) {
     // Pool the labelled rows of both tables and re-split them, seeded and
     // stratified by ground truth, so a teacher that labelled a few training
@@ -123,12 +122,13 @@ LoadedTeacher load_teacher(const ExperimentConfig& cfg, const std::vector<std::s
   }
   if (cfg.protocol.resplit_per_seed) {
     if (!(t.test_share > 0.0 && t.test_share < 1.0))
-      throw ConfigError(fmt::format("'{}': [protocol] resplit_per_seed needs labelled rows in both tables or a "
-                                    "teacher test_fraction; teacher '{}' has test share {}",
-                                    cfg.config_file.string(), spec.name, t.test_share));
+      throw ConfigError(
+          fmt::format("'{}': [protocol] resplit_per_seed needs labelled rows in both tables or a "
+                      "teacher test_fraction; teacher '{}' has test share {}",
+                      cfg.config_file.string(), spec.name, t.test_share));
     // The summary describes the first seed's split (every seed draws its own).
-    t.fixed = resplit(t, resplit_seed(cfg.n_seeds == 1 ? cfg.seed : derive_seed(cfg.seed, {stream::kReplay, 0}),
-                                      teacher_index));
+    t.fixed = resplit(
+        t, resplit_seed(cfg.n_seeds == 1 ? cfg.seed : derive_seed(cfg.seed, {stream::kReplay, 0}), teacher_index));
   }
   if (t.fixed.trace_rows.empty() || t.fixed.test_rows.empty())
     throw DataError(fmt::format("teacher '{}' (column '{}') leaves no traces or no test rows", spec.name, spec.column));
@@ -182,7 +182,7 @@ struct Experiment::Data {
   std::vector<LoadedTeacher> loaded;
   std::vector<LoadedEncoder> encoders;
   std::vector<std::vector<std::shared_ptr<const TestView>>> views;  ///< [encoder][teacher], the fixed (or seed-0) split
-  TraceTable train_table, test_table;  ///< kept for per-seed test views
+  TraceTable train_table, test_table;                               ///< kept for per-seed test views
   std::vector<WorkUnit> units;
   std::string config_sha256;
 };
@@ -271,7 +271,8 @@ Experiment::Experiment(const ExperimentConfig& cfg, const ProgressFn& progress) 
       for (std::size_t pool : pools) {
         if (pool > t.fixed.trace_rows.size())
           throw ConfigError(fmt::format("'{}': [protocol] pool_sizes asks for {} traces but teacher '{}' has {}",
-                                        cfg.config_file.string(), pool, t.summary.spec.name, t.fixed.trace_rows.size()));
+                                        cfg.config_file.string(), pool, t.summary.spec.name,
+                                        t.fixed.trace_rows.size()));
         for (std::size_t s = 0; s < cfg.n_seeds; ++s) {
           WorkUnit u;
           u.index = d.units.size();
@@ -309,10 +310,10 @@ RunResult Experiment::run_unit(const WorkUnit& u, const ProgressFn& progress) co
       u.pool_size < X_pool.n_rows
           ? stratified_subsample(sel.train, u.pool_size, derive_seed(d.cfg.seed, {stream::kSplit, 9000 + u.pool_size}))
           : arma::regspace<arma::uvec>(0, X_pool.n_rows - 1);
-  const arma::mat X_test = own_split ? gather_rows(le.X_train_all, le.X_test_all, sel.test_rows)
-                                     : d.views.at(u.encoder).at(u.teacher)->X;
-  const ReplayData data{X_pool.rows(rows), sel.train.elem(rows), sel.truth_train.elem(rows), X_test, sel.test,
-                        sel.truth_test,    t.summary.n_classes};
+  const arma::mat X_test =
+      own_split ? gather_rows(le.X_train_all, le.X_test_all, sel.test_rows) : d.views.at(u.encoder).at(u.teacher)->X;
+  const ReplayData data{X_pool.rows(rows), sel.train.elem(rows), sel.truth_train.elem(rows), X_test,
+                        sel.test,          sel.truth_test,       t.summary.n_classes};
   RunResult run;
   run.encoder = d.cfg.encoders.at(u.encoder).name;
   run.teacher = t.summary.spec.name;
@@ -332,8 +333,8 @@ std::shared_ptr<const TestView> Experiment::test_view(const WorkUnit& u) const {
   const Data& d = *data_;
   if (!d.cfg.protocol.resplit_per_seed || u.seed_index == 0) return d.views.at(u.encoder).at(u.teacher);
   const LoadedTeacher& t = d.loaded.at(u.teacher);
-  return make_view(d.train_table, d.test_table, t, resplit(t, resplit_seed(u.seed, u.teacher)), d.encoders.at(u.encoder),
-                   false);
+  return make_view(d.train_table, d.test_table, t, resplit(t, resplit_seed(u.seed, u.teacher)),
+                   d.encoders.at(u.encoder), false);
 }
 
 UnitIdentity Experiment::identity(const WorkUnit& u, const BuildInfo& build) const {

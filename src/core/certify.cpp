@@ -370,9 +370,12 @@ std::vector<Candidate> fixed_grid_candidates(const arma::vec& scores, const arma
   check_level(delta, fn);
   for (double t : thresholds)
     if (std::isnan(t)) throw InternalError(fmt::format("{}: a grid threshold is NaN", fn));
-  if (scores.n_elem == 0) reason = fmt::format("{}: empty calibration sample", fn);
-  else if (thresholds.empty()) reason = fmt::format("{}: empty threshold grid", fn);
-  else if (alpha >= 1.0) reason = fmt::format("{}: alpha = 1 cannot be certified from a finite sample", fn);
+  if (scores.n_elem == 0)
+    reason = fmt::format("{}: empty calibration sample", fn);
+  else if (thresholds.empty())
+    reason = fmt::format("{}: empty threshold grid", fn);
+  else if (alpha >= 1.0)
+    reason = fmt::format("{}: alpha = 1 cannot be certified from a finite sample", fn);
   if (!reason.empty()) return {};
   std::vector<double> grid = thresholds;
   std::sort(grid.begin(), grid.end(), std::greater<>());
@@ -432,10 +435,11 @@ CalibrationResult calibrate_multistart_on_grid(const arma::vec& scores, const ar
   if (best == nullptr) {
     const Candidate& first = seq.front();
     if (first.n_accepted < min_rows)
-      return make_refused(fmt::format("{}: the strictest threshold {:.6g} accepts {} rows, fewer than {}", fn,
-                                      first.threshold, first.n_accepted, min_rows));
-    return make_refused(fmt::format("{}: TA >= {} not certified at level {:.4g} ({} start(s)); strictest {}", fn,
-                                    alpha, level, starts, describe(first, n, level)));
+      return make_refused(
+          fmt::format("{}: the strictest threshold {:.6g} accepts {} rows, fewer than min_accepted = {}", fn,
+                      first.threshold, first.n_accepted, min_rows));
+    return make_refused(fmt::format("{}: TA >= {} not certified at level {:.4g} ({} start(s)); strictest {}", fn, alpha,
+                                    level, starts, describe(first, n, level)));
   }
   return make_found(*best, n, level);
 }

@@ -68,7 +68,7 @@ std::string promise_markdown(const ExperimentResults& r) {
      << " (test-set noise alone puts a policy whose TA is exactly alpha under alpha about half the time); for "
         "`certified-flywheel` the same rule applies to the share of seeds with a violation on any day, against "
         "delta. *Unstable* counts (seed, day) transitions where test coverage drops by more than "
-     << pct(kStabilityDrop) << " points from one day to the next.\n\n";
+     << fmt::format("{:.0f}", 100 * kStabilityDrop) << " points from one day to the next.\n\n";
   for (const auto& g : r.seed_summaries) {
     md << "### " << md_cell(g.encoder) << " / " << md_cell(g.teacher) << " / " << g.pool_size << " traces\n\n";
     md << "| alpha | gate | mean coverage % (all days) | day-" << p.days
@@ -90,17 +90,17 @@ std::string promise_markdown(const ExperimentResults& r) {
           if (!worst_clear || s.clear_violation.lower95 > worst_clear->clear_violation.lower95) worst_clear = &s;
         }
         auto rate = [](const RateBounds& b) { return fmt::format("{} ({})", pct(b.rate), pct(b.lower95)); };
-        md << "| " << num(alpha) << " | " << gate_mode_name(mode) << " | " << fmt::format("{:.1f}", 100 * v->mean_coverage)
-           << " | " << (last ? interval(last->coverage, true) : "—") << " | "
-           << (worst ? rate(worst->violation) + fmt::format(" day {}", worst->day) : "—") << " | "
+        md << "| " << num(alpha) << " | " << gate_mode_name(mode) << " | "
+           << fmt::format("{:.1f}", 100 * v->mean_coverage) << " | " << (last ? interval(last->coverage, true) : "—")
+           << " | " << (worst ? rate(worst->violation) + fmt::format(" day {}", worst->day) : "—") << " | "
            << (worst_clear ? rate(worst_clear->clear_violation) + fmt::format(" day {}", worst_clear->day) : "—")
-           << " | " << v->any_day_violation.events << " / " << v->any_day_clear.events << " of " << v->replays
-           << " | " << v->unstable_transitions.events << " of " << v->unstable_transitions.trials << " ("
+           << " | " << v->any_day_violation.events << " / " << v->any_day_clear.events << " of " << v->replays << " | "
+           << v->unstable_transitions.events << " of " << v->unstable_transitions.trials << " ("
            << pct(v->unstable_transitions.rate) << ") | "
-           << (v->promised_delta <= 0 ? std::string("none (paper gate)")
-                                      : fmt::format("{} (delta {} per {})", v->contradicted ? "**contradicted**" : "kept",
-                                                    num(v->promised_delta),
-                                                    mode == GateMode::kCertifiedFlywheel ? "flywheel" : "day"))
+           << (v->promised_delta <= 0
+                   ? std::string("none (paper gate)")
+                   : fmt::format("{} (delta {} per {})", v->contradicted ? "**contradicted**" : "kept",
+                                 num(v->promised_delta), mode == GateMode::kCertifiedFlywheel ? "flywheel" : "day"))
            << " |\n";
       }
     md << "\nDay " << p.days
@@ -114,8 +114,8 @@ std::string promise_markdown(const ExperimentResults& r) {
           if (s.day != p.days || s.mode != mode || s.alpha != alpha) continue;
           md << "| " << num(alpha) << " | " << gate_mode_name(mode) << " | " << s.deployed << "/" << s.replays << " | "
              << interval(s.coverage, true) << " | " << interval(s.test_ta, false) << " | "
-             << interval(s.gt_accuracy, true) << " | " << interval(s.cal_test_gap, false) << " | "
-             << s.violation.events << " (" << s.clear_violation.events << ") |\n";
+             << interval(s.gt_accuracy, true) << " | " << interval(s.cal_test_gap, false) << " | " << s.violation.events
+             << " (" << s.clear_violation.events << ") |\n";
         }
     auto mean_coverage = [&](GateMode mode, double alpha) {
       for (const auto& v : g.verdicts)
@@ -125,8 +125,9 @@ std::string promise_markdown(const ExperimentResults& r) {
     auto has = [&](GateMode m) { return std::find(p.gate.modes.begin(), p.gate.modes.end(), m) != p.gate.modes.end(); };
     auto compare = [&](GateMode a, GateMode b, const std::string& what) {
       if (!has(a) || !has(b)) return;
-      md << "\n" << what << " (mean coverage points over all days, " << gate_mode_name(a) << " − "
-         << gate_mode_name(b) << "): ";
+      md << "\n"
+         << what << " (mean coverage points over all days, " << gate_mode_name(a) << " − " << gate_mode_name(b)
+         << "): ";
       for (std::size_t i = 0; i < p.alphas.size(); ++i)
         md << (i ? "; " : "") << "alpha " << num(p.alphas[i]) << ": "
            << fmt::format("{:+.1f}", 100 * (mean_coverage(a, p.alphas[i]) - mean_coverage(b, p.alphas[i])));

@@ -251,8 +251,11 @@ const CsvLayout<VerdictRow>& verdict_layout() {
       {"unstable_transitions", [](const R& r) { return str(r.v->unstable_transitions.events); }},
       {"unstable_share", [](const R& r) { return num(r.v->unstable_transitions.rate); }},
       {"promised_delta", [](const R& r) { return r.v->promised_delta > 0 ? num(r.v->promised_delta) : ""; }},
-      {"promise_scope", [](const R& r) {
-         return r.v->promised_delta <= 0 ? std::string() : r.v->mode == GateMode::kCertifiedFlywheel ? "flywheel" : "day";
+      {"promise_scope",
+       [](const R& r) {
+         return r.v->promised_delta <= 0                    ? std::string()
+                : r.v->mode == GateMode::kCertifiedFlywheel ? "flywheel"
+                                                            : "day";
        }},
       {"promise_contradicted", [](const R& r) { return r.v->promised_delta > 0 ? yes_no(r.v->contradicted) : ""; }},
   };

@@ -23,7 +23,8 @@ namespace tracer {
 const std::vector<GateModeInfo>& gate_mode_table() {
   static const std::vector<GateModeInfo> table = {
       {GateMode::kPaper, "paper",
-       "the paper's gate: point-estimate threshold on cal, parity (TA >= alpha, coverage floor) on shadow; no guarantee"},
+       "the paper's gate: point-estimate threshold on cal, parity (TA >= alpha, coverage floor) on shadow; no "
+       "guarantee"},
       {GateMode::kCertified, "certified",
        "default certified gate: fixed-sequence walks from multistart_starts spread starts on the fine grid of "
        "validation-score quantiles, each at delta / starts; P(TA >= alpha) >= 1 - delta per day"},
@@ -191,8 +192,8 @@ RoutingPolicy decide_paper(const FittedCandidate& best, const std::shared_ptr<co
 /// the earlier walk over the calibration rows' own scores for comparison.
 RoutingPolicy decide_certified(GateMode mode, const FittedCandidate& best,
                                const std::shared_ptr<const Acceptor>& acceptor, const arma::uvec& t_cal,
-                               const arma::uvec& t_shadow, double alpha, const GateSettings& gate,
-                               std::size_t days, DayOutcome& o, std::vector<std::string>& notes) {
+                               const arma::uvec& t_shadow, double alpha, const GateSettings& gate, std::size_t days,
+                               DayOutcome& o, std::vector<std::string>& notes) {
   const arma::mat pooled_probs = arma::join_cols(best.probs_cal, best.probs_shadow);
   const arma::uvec pooled_teacher = arma::join_cols(t_cal, t_shadow);
   const arma::vec scores = acceptor->score(pooled_probs);

@@ -62,16 +62,16 @@ struct SeedSummary {
   double alpha = 0.0;
   std::size_t day = 0;
   std::size_t replays = 0, deployed = 0;
-  MeanInterval coverage;      ///< over all replays (a refusal counts as 0)
-  MeanInterval test_ta;       ///< over replays that handled something
-  MeanInterval gt_accuracy;   ///< over all replays
-  MeanInterval cal_test_gap;  ///< calibration TA minus test TA, over deployed replays
-  RateBounds violation;        ///< deployed replays with test TA < alpha, over all replays
-  RateBounds clear_violation;  ///< deployed replays whose test TA's exact 95% upper bound < alpha
-  RateBounds coverage_drop;    ///< replays whose test coverage fell by > 20 points from the day before (day >= 2)
-  double promised_delta = 0.0;     ///< the mode's per-day promise (0: none)
-  bool contradicted = false;       ///< the verdict rule on this row (false when there is no promise)
-  double p_rate_above_delta = 1.0; ///< exact p-value of "rate <= promised delta" given the plain count
+  MeanInterval coverage;            ///< over all replays (a refusal counts as 0)
+  MeanInterval test_ta;             ///< over replays that handled something
+  MeanInterval gt_accuracy;         ///< over all replays
+  MeanInterval cal_test_gap;        ///< calibration TA minus test TA, over deployed replays
+  RateBounds violation;             ///< deployed replays with test TA < alpha, over all replays
+  RateBounds clear_violation;       ///< deployed replays whose test TA's exact 95% upper bound < alpha
+  RateBounds coverage_drop;         ///< replays whose test coverage fell by > 20 points from the day before (day >= 2)
+  double promised_delta = 0.0;      ///< the mode's per-day promise (0: none)
+  bool contradicted = false;        ///< the verdict rule on this row (false when there is no promise)
+  double p_rate_above_delta = 1.0;  ///< exact p-value of "rate <= promised delta" given the plain count
 };
 
 /// One (mode, alpha) over all days and replays.

@@ -54,9 +54,9 @@ struct SplitFractions {
 
 struct GateSettings {
   std::vector<GateMode> modes{GateMode::kPaper};
-  double min_coverage = 0.05;    ///< promotion floor on shadow coverage
-  std::size_t min_accepted = 1;  ///< a threshold must accept at least this many cal rows
-  double delta = 0.1;            ///< certified modes: allowed failure probability
+  double min_coverage = 0.05;           ///< promotion floor on shadow coverage
+  std::size_t min_accepted = 1;         ///< a threshold must accept at least this many cal rows
+  double delta = 0.1;                   ///< certified modes: allowed failure probability
   std::size_t grid_levels = 100;        ///< fine validation-quantile grid (certified, certified-fine, -flywheel)
   std::size_t coarse_grid_levels = 20;  ///< coarse grid (certified-coarse, certified-bonferroni)
   std::size_t multistart_starts = 4;    ///< walks of certified and certified-flywheel, each at delta / starts
@@ -80,7 +80,7 @@ struct ProtocolSettings {
   /// Gate modes whose outcomes get interpretability artifacts (primary
   /// replays only); empty = every mode.
   std::vector<GateMode> artifact_modes;
-  std::size_t threads = 0;        ///< 0 = all hardware threads
+  std::size_t threads = 0;  ///< 0 = all hardware threads
 };
 
 }  // namespace tracer
