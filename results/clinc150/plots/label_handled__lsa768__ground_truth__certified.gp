@@ -16,7 +16,7 @@ set ylabel 'handled rate (% of the label''s test inputs)'
 set yrange [0:105]
 set key top left box opaque
 plot 'label_handled__lsa768__ground_truth__certified.dat' using 1:3:xtic(2) with boxes lc rgb '#4a90c8' title 'handled rate', \
-     90.2889 with lines lw 2 dt 2 lc rgb '#d62728' title 'overall test coverage 90.3%'
+     89.5111 with lines lw 2 dt 2 lc rgb '#d62728' title 'overall test coverage 89.5%'
 unset output
 if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {
 set terminal pngcairo size 2300,650 noenhanced font 'DejaVu Sans,10' background rgb 'white'
@@ -35,6 +35,6 @@ set ylabel 'handled rate (% of the label''s test inputs)'
 set yrange [0:105]
 set key top left box opaque
 plot 'label_handled__lsa768__ground_truth__certified.dat' using 1:3:xtic(2) with boxes lc rgb '#4a90c8' title 'handled rate', \
-     90.2889 with lines lw 2 dt 2 lc rgb '#d62728' title 'overall test coverage 90.3%'
+     89.5111 with lines lw 2 dt 2 lc rgb '#d62728' title 'overall test coverage 89.5%'
 unset output
 }
