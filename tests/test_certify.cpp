@@ -11,6 +11,7 @@
 #include "core/certify.hpp"
 #include "core/errors.hpp"
 #include "core/rng.hpp"
+#include "piecewise_curve.hpp"
 
 namespace tracer {
 namespace {
@@ -384,25 +385,10 @@ TEST(CertifySimulation, GivenGridNeedsNoMonotoneAcceptor) {
   // below. True TA at the grid: 1, 1, 0.933, 0.900, then 0.8993 ... 0.8980 for
   // 0.75 ... 0.50 (nulls just under alpha = 0.9, the hardest case for the
   // test: false rejections there are nearly as likely as delta), then <= 0.862.
-  struct Piece {
-    double from, p;
-  };
+  using testing::Piece;
   const std::vector<Piece> pieces = {{0.9, 1.0}, {0.8, 0.8}, {0.5, 0.8967}, {0.0, 0.5}};
-  auto p = [&](double s) {
-    for (const Piece& q : pieces)
-      if (s >= q.from) return q.p;
-    return pieces.back().p;
-  };
-  auto ta = [&](double t) {  // integral of p over [t, 1], divided by 1 - t
-    double mass = 0.0, upper = 1.0;
-    for (const Piece& q : pieces) {
-      const double lo = std::max(q.from, t);
-      if (lo < upper) mass += (upper - lo) * q.p;
-      upper = std::min(upper, q.from);
-      if (upper <= t) break;
-    }
-    return mass / (1.0 - t);
-  };
+  auto p = [&](double s) { return testing::piece_p(pieces, s); };
+  auto ta = [&](double t) { return testing::piece_ta(pieces, t); };
   ASSERT_NEAR(ta(0.8), (0.1 * 1.0 + 0.1 * 0.8) / 0.2, 1e-12);
   ASSERT_NEAR(ta(0.5), (0.1 + 0.08 + 0.3 * 0.8967) / 0.5, 1e-12);
   ASSERT_LT(ta(0.75), 0.9);

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "core/rng.hpp"
+#include "piecewise_curve.hpp"
 #include "protocol/replay.hpp"
 #include "protocol/seed_summary.hpp"
 
@@ -95,29 +96,9 @@ TEST(Gate, EachModeSpendsDeltaAsStated) {
   EXPECT_FALSE(calibrate_certified(GateMode::kCertifiedFlywheel, val, small_cal, all_agree, 0.9, g, days).found);
 }
 
-// Scores ~ U(0, 1), P(agree | s) piecewise constant, so the true TA of
-// "s >= t" is known in closed form.
-struct Piece {
-  double from, p;
-};
-
-double piece_p(const std::vector<Piece>& pieces, double s) {
-  for (const Piece& q : pieces)
-    if (s >= q.from) return q.p;
-  return pieces.back().p;
-}
-
-double piece_ta(const std::vector<Piece>& pieces, double t) {
-  t = std::clamp(t, 0.0, 1.0);
-  double mass = 0.0, upper = 1.0;
-  for (const Piece& q : pieces) {
-    const double lo = std::max(q.from, t);
-    if (lo < upper) mass += (upper - lo) * q.p;
-    upper = std::min(upper, q.from);
-    if (upper <= t) break;
-  }
-  return mass / (1.0 - t);
-}
+using testing::Piece;
+using testing::piece_p;
+using testing::piece_ta;
 
 TEST(GateSimulation, DipAmongTheTopScoresKeepsTheLevel) {
   // Agreement 1 on the top 5% of scores, a dip to 0.6 on the next 5%, 0.97 on
