@@ -132,9 +132,9 @@ TEST_F(ConfigTest, ValidConfigLoadsWithResolvedPathsAndDefaults) {
 
 TEST_F(ConfigTest, UnknownKeyListsTheKnownKeys) {
   const std::string text = replace(valid(), "days = 5", "days = 5\naplhas = [0.9]");
-  expect_error(
-      text, line_of(text, "aplhas"), "[protocol] aplhas: unknown key",
-      "known keys in [protocol]: days, alphas, pool_sizes, baseline_holdout, max_fit_labels, resplit_per_seed, split");
+  expect_error(text, line_of(text, "aplhas"), "[protocol] aplhas: unknown key",
+               "known keys in [protocol]: days, alphas, pool_sizes, baseline_holdout, max_fit_labels, "
+               "resplit_per_seed, labels, audit_rates, split");
 }
 
 TEST_F(ConfigTest, UnknownTopLevelTableIsAnError) {

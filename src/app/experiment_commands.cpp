@@ -253,12 +253,18 @@ int merge_command(const ExperimentConfig& cfg, const fs::path& work, const Comma
 }
 
 int verify_command(const ExperimentConfig& cfg, const fs::path& work, std::size_t sample,
-                   const std::string& sample_seed, const CommandOptions& opt) {
+                   const std::string& sample_seed, bool present_only, const CommandOptions& opt) {
   const Experiment exp(cfg, make_progress(opt));
-  const std::size_t n = exp.units().size();
+  std::size_t n = exp.units().size();
   // Deterministic sample: units ordered by sha256(sample_seed + id).
   std::vector<std::pair<std::string, const WorkUnit*>> order;
-  for (const auto& u : exp.units()) order.emplace_back(sha256_hex(sample_seed + "\n" + u.id), &u);
+  for (const auto& u : exp.units())
+    if (!present_only || fs::exists(work / u.file_name()))
+      order.emplace_back(sha256_hex(sample_seed + "\n" + u.id), &u);
+  if (present_only) {
+    std::cout << fmt::format("verify: {} of {} unit files present in '{}'\n", order.size(), n, work.string());
+    n = order.size();
+  }
   std::sort(order.begin(), order.end());
   std::vector<const WorkUnit*> todo;
   for (std::size_t i = 0; i < std::min(sample, n); ++i) todo.push_back(order[i].second);

@@ -45,7 +45,9 @@ int merge_command(const ExperimentConfig& cfg, const std::filesystem::path& work
 
 /// Re-runs `sample` units chosen deterministically from `sample_seed` and
 /// compares them with the files in `work`, byte for byte (timings aside).
+/// present_only: a study still being computed; the sample is drawn from the
+/// units whose files exist (a missing one is otherwise an error).
 int verify_command(const ExperimentConfig& cfg, const std::filesystem::path& work, std::size_t sample,
-                   const std::string& sample_seed, const CommandOptions& opt);
+                   const std::string& sample_seed, bool present_only, const CommandOptions& opt);
 
 }  // namespace tracer

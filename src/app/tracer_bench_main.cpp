@@ -28,7 +28,7 @@ constexpr const char* kUsage =
     "  tracer-bench plan EXP.toml [--format tsv|json]                   list its work units\n"
     "  tracer-bench run EXP.toml --work DIR [--shard I/N] [--units LIST] compute units into DIR\n"
     "  tracer-bench merge EXP.toml --work DIR [--output DIR]            write the results from DIR\n"
-    "  tracer-bench verify EXP.toml --work DIR --sample K --sample-seed S  re-run K units, compare\n"
+    "  tracer-bench verify EXP.toml --work DIR --sample K --sample-seed S [--present-only]  re-run K units, compare\n"
     "  tracer-bench embed --help                                        offline encoders\n"
     "Exit codes: 0 success, 1 internal error, 2 bad input (config, data, arguments).\n";
 
@@ -80,7 +80,8 @@ int experiment_command(const std::string& command, int argc, char** argv) {
           "units", po::value<std::string>(), "compute only these unit indices, e.g. 0,3,5-9");
     if (command == "verify")
       extra.add_options()("sample", po::value<std::size_t>()->required(), "units to re-run")(
-          "sample-seed", po::value<std::string>()->required(), "chooses the sample (e.g. a git revision)");
+          "sample-seed", po::value<std::string>()->required(), "chooses the sample (e.g. a git revision)")(
+          "present-only", "a study still being computed: sample among the unit files present, not all units");
   }
   const std::string title =
       command.empty() ? "tracer-bench EXP.toml [options]" : "tracer-bench " + command + " EXP.toml [options]";
@@ -93,7 +94,7 @@ int experiment_command(const std::string& command, int argc, char** argv) {
   if (command == "merge") return tracer::merge_command(a.cfg, work, a.opt);
   if (command == "verify")
     return tracer::verify_command(a.cfg, work, a.vm["sample"].as<std::size_t>(), a.vm["sample-seed"].as<std::string>(),
-                                  a.opt);
+                                  a.vm.count("present-only") > 0, a.opt);
   tracer::UnitSelection sel;
   if (a.vm.count("shard")) sel = tracer::parse_shard(a.vm["shard"].as<std::string>());
   if (a.vm.count("units")) sel.indices = tracer::parse_unit_list(a.vm["units"].as<std::string>());

@@ -46,6 +46,8 @@ inline constexpr std::uint64_t kReplay = 8;
 inline constexpr std::uint64_t kCalibration = 9;
 inline constexpr std::uint64_t kFitCap = 10;
 inline constexpr std::uint64_t kResplit = 11;
+inline constexpr std::uint64_t kAudit = 12;       ///< production flywheel: the audit sample of each day's traffic
+inline constexpr std::uint64_t kProduction = 13;  ///< production flywheel: train/val and cal/shadow splits
 }  // namespace stream
 
 /// A seeded generator with portable distributions.

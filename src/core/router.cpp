@@ -12,6 +12,9 @@ arma::mat serving_probabilities(const Surrogate& surrogate, const arma::mat& X) 
   // touches d cache lines, one per feature. The values and the row path are
   // the same, so the probabilities are the same bits.
   const std::size_t K = surrogate.n_classes();
+  // No rows: Armadillo 11's transpose of a K x 0 matrix reads element (k, 0)
+  // of a null buffer (UBSan: reference binding to null pointer).
+  if (X.n_rows == 0) return arma::mat(0, K);
   const arma::mat Xt = X.t();
   arma::mat Pt(K, X.n_rows);
   for (arma::uword i = 0; i < X.n_rows; ++i) surrogate.predict_proba_row(Xt.colptr(i), Xt.n_rows, Pt.colptr(i));

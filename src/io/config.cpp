@@ -363,6 +363,14 @@ class Loader {
       if (std::find(cfg.protocol.gate.modes.begin(), cfg.protocol.gate.modes.end(), m) == cfg.protocol.gate.modes.end())
         fail(node_of("gate.artifact_modes"), "gate", "artifact_modes",
              fmt::format("lists '{}', which is not in modes; expected a subset of [gate] modes", gate_mode_name(m)));
+    const auto& labels = cfg.protocol.labels;
+    const bool deferred = std::find(labels.begin(), labels.end(), LabelsMode::kDeferred) != labels.end();
+    if (deferred && cfg.protocol.audit_rates.empty())
+      fail(node_of("protocol.labels"), "protocol", "audit_rates",
+           "is missing; expected the audit rates of the \"deferred\" arms, e.g. audit_rates = [0.05]");
+    if (!deferred && !cfg.protocol.audit_rates.empty())
+      fail(node_of("protocol.audit_rates"), "protocol", "audit_rates",
+           "is given but labels has no \"deferred\"; expected no audit_rates (only the \"deferred\" arms audit)");
     const SplitFractions& sp = cfg.protocol.split;
     const double sum = sp.train + sp.val + sp.cal + sp.shadow;
     if (std::abs(sum - 1.0) > 1e-9)

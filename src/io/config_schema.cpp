@@ -42,6 +42,12 @@ std::vector<std::string> gate_mode_names() {
   return names;
 }
 
+LabelsMode labels_mode_of(const std::string& s) {
+  for (LabelsMode m : {LabelsMode::kAll, LabelsMode::kDeferred, LabelsMode::kDeferredNoAudit})
+    if (s == labels_mode_name(m)) return m;
+  throw InternalError("labels mode '" + s + "' passed the loader's choices but is not a labels mode");
+}
+
 std::string gate_modes_doc() {
   std::string doc = "Gates to run (a promise P(TA >= alpha) >= 1 - delta is per day unless said): ";
   for (const GateModeInfo& g : gate_mode_table()) doc += std::string(g.name) + " (" + g.doc + "); ";
@@ -177,6 +183,25 @@ std::vector<Key> build_keys() {
                .doc = "true: every seed pools all labelled rows of both tables and draws its own traces/test split, stratified by ground truth (test share: the teacher's test_fraction, else the tables' own share), so seeded replays are independent; false: the published split (or one seeded re-split for a teacher with test_fraction).",
                .set = [](ExperimentConfig& c, std::size_t, Value&& v) { c.protocol.resplit_per_seed = as<bool>(v); },
                .get = [](const ExperimentConfig& c, std::size_t) -> Value { return c.protocol.resplit_per_seed; }});
+  k.push_back({.section = "protocol", .name = "labels", .type = Type::kStrings, .def = std::vector<std::string>{"all"},
+               .choices = {"all", "deferred", "deferred-no-audit"}, .unique = true, .non_empty = true,
+               .check = [](const Value& v) { return as<std::vector<std::string>>(v).front() == "all"; },
+               .check_doc = "starting with \"all\" (the paper's protocol, the reference of every production arm)",
+               .doc = "Which traffic the teacher labels. all: every input of every day (the paper). deferred: production; from day 2 only the inputs the previous day's policy deferred, plus an audit sample of all traffic (audit_rates) that calibrates the day's gate and trains from the next day; one arm per audit rate. deferred-no-audit: the naive production flywheel; only deferred inputs, the gate calibrated on a split of those biased traces. Production arms are written to production_*.csv (docs/production_flywheel.md).",
+               .dump = Dump::kUnlessDefault,
+               .set = [](ExperimentConfig& c, std::size_t, Value&& v) {
+                 c.protocol.labels.clear();
+                 for (const auto& m : as<std::vector<std::string>>(v)) c.protocol.labels.push_back(labels_mode_of(m)); },
+               .get = [](const ExperimentConfig& c, std::size_t) -> Value {
+                 std::vector<std::string> out;
+                 for (LabelsMode m : c.protocol.labels) out.push_back(labels_mode_name(m));
+                 return out; }});
+  k.push_back({.section = "protocol", .name = "audit_rates", .type = Type::kNumbers, .def = std::vector<double>{},
+               .lo = 0.001, .hi = 1.0, .unique = true, .check = increasing_numbers, .check_doc = "in increasing order",
+               .doc = "labels \"deferred\": the shares of all traffic sent to the teacher as the audit sample, one production arm each, increasing; required with \"deferred\" and only with it.",
+               .dump = Dump::kUnlessDefault,
+               .set = [](ExperimentConfig& c, std::size_t, Value&& v) { c.protocol.audit_rates = as<std::vector<double>>(v); },
+               .get = [](const ExperimentConfig& c, std::size_t) -> Value { return c.protocol.audit_rates; }});
   // ---- [protocol.split] -----------------------------------------------------
   k.push_back({.section = "protocol.split", .name = "train", .type = Type::kNumber, .lo = 0.05, .hi = 0.95,
                .doc = "Share of each day's traces that fits the surrogate candidates.",

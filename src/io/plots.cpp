@@ -187,6 +187,22 @@ Plot label_plot(const LabelRatePlot& lr, const std::string& title) {
   return pl;
 }
 
+/// Draws one plot through the sink; its Markdown: the image, or why not (a
+/// gnuplot error is also printed as a warning).
+std::string render_plot(PlotSink& sink, const Plot& p) {
+  std::ostringstream md;
+  const RenderResult res = sink.render(p.stem, p.dat, p.body, p.w, p.h);
+  if (!res.error.empty()) {
+    std::cerr << "tracer-bench: warning: " << res.error << "\n";
+    md << "> **Warning:** " << md_cell(res.error.substr(0, res.error.find('\n'))) << "\n\n";
+  }
+  if (res.svg)
+    md << "![" << p.title << "](plots/" << p.stem << ".svg)\n\n";
+  else
+    md << p.title << ": not drawn (data: `plots/" << p.stem << ".dat`, script: `plots/" << p.stem << ".gp`).\n\n";
+  return md.str();
+}
+
 }  // namespace
 
 std::string plots_markdown(const ExperimentResults& r, const std::vector<LabelRatePlot>& label_rates, PlotSink& sink) {
@@ -214,17 +230,7 @@ std::string plots_markdown(const ExperimentResults& r, const std::vector<LabelRa
           plots.push_back(label_plot(lr, run_title(run, mode)));
       md << "### " << md_cell(run.encoder) << " / " << md_cell(run.teacher) << " / " << run.pool_size
          << " traces / gate `" << gate_mode_name(mode) << "`\n\n";
-      for (const Plot& p : plots) {
-        const RenderResult res = sink.render(p.stem, p.dat, p.body, p.w, p.h);
-        if (!res.error.empty()) {
-          std::cerr << "tracer-bench: warning: " << res.error << "\n";
-          md << "> **Warning:** " << md_cell(res.error.substr(0, res.error.find('\n'))) << "\n\n";
-        }
-        if (res.svg)
-          md << "![" << p.title << "](plots/" << p.stem << ".svg)\n\n";
-        else
-          md << p.title << ": not drawn (data: `plots/" << p.stem << ".dat`, script: `plots/" << p.stem << ".gp`).\n\n";
-      }
+      for (const Plot& p : plots) md << render_plot(sink, p);
     }
   }
   return md.str();
@@ -273,6 +279,72 @@ std::string comparison_plot_markdown(const ExperimentResults& r, PlotSink& sink)
   else
     md << "**Warning:** gnuplot is not available or failed, so the comparison plot was not rendered; its data and "
           "script are in `plots/comparison.dat` and `plots/comparison.gp`.\n\n";
+  return md.str();
+}
+
+/// Per (encoder, teacher, pool, mode, alpha) of an experiment with production
+/// arms: mean test coverage and mean cumulative teacher calls per day, one
+/// line per labelling arm.
+std::string production_plots_markdown(const ExperimentResults& r, PlotSink& sink) {
+  if (r.production.empty()) return "";
+  const ProtocolSettings& p = r.info.protocol;
+  std::ostringstream md;
+  md << "### Production flywheel: coverage and teacher calls per day\n\n";
+  const char* colors[] = {"#000000", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"};
+  for (const ProductionGroup& g : r.production)
+    for (GateMode mode : p.gate.modes)
+      for (double alpha : p.alphas) {
+        Plot pl;
+        pl.stem = "production__" + file_token(g.encoder) + "__" + file_token(g.teacher) + "__" +
+                  std::to_string(g.pool_size) + "__" + file_token(gate_mode_name(mode)) + "__alpha" + num(alpha);
+        pl.title = fmt::format("Production flywheel: {} / {}, gate {}, alpha {}", g.encoder, g.teacher,
+                               gate_mode_name(mode), num(alpha));
+        pl.w = 1200;
+        pl.h = 500;
+        std::ostringstream dat;
+        dat << "# mean over the seeds per day: for each arm, test coverage in % then cumulative teacher calls\n# day";
+        for (const ArmSummary& a : g.arms)
+          dat << " cov_" << labels_mode_name(a.labels)
+              << (a.labels == LabelsMode::kDeferred ? "_" + num(a.audit_rate) : "") << " calls_"
+              << labels_mode_name(a.labels) << (a.labels == LabelsMode::kDeferred ? "_" + num(a.audit_rate) : "");
+        dat << "\n";
+        for (std::size_t day = 1; day <= p.days; ++day) {
+          dat << day;
+          for (const ArmSummary& a : g.arms) {
+            double cov = NAN, calls = NAN;
+            for (std::size_t i = 0; i < a.rows.size(); ++i)
+              if (a.rows[i].mode == mode && a.rows[i].alpha == alpha && a.rows[i].day == day) {
+                cov = 100.0 * a.rows[i].coverage.mean;
+                calls = a.bills[i].cumulative_calls;
+              }
+            dat << " " << dnum(cov) << " " << dnum(calls);
+          }
+          dat << "\n";
+        }
+        pl.dat = dat.str();
+        const std::string d = gp_str(pl.stem + ".dat");
+        std::ostringstream b;
+        b << "set multiplot layout 1,2 title " << gp_str(pl.title) << "\n"
+          << fmt::format("set xrange [0.8:{}]\n", dnum(static_cast<double>(p.days) + 0.2)) << "set xtics 1\n"
+          << "set xlabel 'day'\nset key bottom right box opaque\n";
+        for (int panel = 0; panel < 2; ++panel) {
+          b << (panel == 0
+                    ? "set ylabel 'mean test coverage (%)'\nset yrange [0:105]\n"
+                    : "set ylabel 'cumulative teacher calls (mean)'\nset yrange [0:*]\nset key top left box opaque\n")
+            << "plot ";
+          for (std::size_t i = 0; i < g.arms.size(); ++i) {
+            const ArmSummary& a = g.arms[i];
+            const std::string name =
+                a.labels == LabelsMode::kDeferred ? "deferred, audit " + pct(a.audit_rate) : labels_mode_name(a.labels);
+            b << (i ? ", \\\n     " : "") << d << " using 1:" << 2 + 2 * i + panel << " with linespoints lw 2 pt "
+              << 5 + 2 * (i % 6) << " lc rgb '" << colors[i % 7] << "' title " << gp_str(name);
+          }
+          b << "\n";
+        }
+        b << "unset multiplot\n";
+        pl.body = b.str();
+        md << render_plot(sink, pl);
+      }
   return md.str();
 }
 

@@ -40,4 +40,9 @@ std::string plots_markdown(const ExperimentResults& results, const std::vector<L
 /// of the primary replays; "" when there is only one.
 std::string comparison_plot_markdown(const ExperimentResults& results, PlotSink& sink);
 
+/// Experiments with production arms ([protocol] labels): per (encoder, teacher,
+/// pool, mode, alpha) mean coverage and cumulative teacher calls per day, one
+/// line per labelling arm; "" without arms.
+std::string production_plots_markdown(const ExperimentResults& results, PlotSink& sink);
+
 }  // namespace tracer

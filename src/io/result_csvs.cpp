@@ -4,6 +4,7 @@
 
 #include "io/csv_table.hpp"
 #include "io/format.hpp"
+#include "io/seed_summary_columns.hpp"
 #include "protocol/results.hpp"
 
 namespace tracer {
@@ -184,44 +185,22 @@ struct SummaryRow {
   const SeedSummary* s;
 };
 
-const CsvLayout<SummaryRow>& summary_layout() {
+CsvLayout<SummaryRow> make_summary_layout() {
   using R = SummaryRow;
-  static const CsvLayout<R> layout = {
+  CsvLayout<R> layout = {
       {"encoder", [](const R& r) { return r.g->encoder; }},
       {"teacher", [](const R& r) { return r.g->teacher; }},
       {"pool_size", [](const R& r) { return str(r.g->pool_size); }},
       {"gate_mode", [](const R& r) { return gate_mode_name(r.s->mode); }},
       {"alpha", [](const R& r) { return num(r.s->alpha); }},
       {"day", [](const R& r) { return str(r.s->day); }},
-      {"seeds", [](const R& r) { return str(r.s->replays); }},
-      {"deployed", [](const R& r) { return str(r.s->deployed); }},
-      {"coverage_mean", [](const R& r) { return num(r.s->coverage.mean); }},
-      {"coverage_lo", [](const R& r) { return num(r.s->coverage.lo); }},
-      {"coverage_hi", [](const R& r) { return num(r.s->coverage.hi); }},
-      {"test_ta_n", [](const R& r) { return str(r.s->test_ta.n); }},
-      {"test_ta_mean", [](const R& r) { return r.s->test_ta.n ? num(r.s->test_ta.mean) : ""; }},
-      {"test_ta_lo", [](const R& r) { return r.s->test_ta.n ? num(r.s->test_ta.lo) : ""; }},
-      {"test_ta_hi", [](const R& r) { return r.s->test_ta.n ? num(r.s->test_ta.hi) : ""; }},
-      {"gt_accuracy_mean", [](const R& r) { return num(r.s->gt_accuracy.mean); }},
-      {"gt_accuracy_lo", [](const R& r) { return num(r.s->gt_accuracy.lo); }},
-      {"gt_accuracy_hi", [](const R& r) { return num(r.s->gt_accuracy.hi); }},
-      {"cal_test_gap_mean", [](const R& r) { return r.s->cal_test_gap.n ? num(r.s->cal_test_gap.mean) : ""; }},
-      {"cal_test_gap_lo", [](const R& r) { return r.s->cal_test_gap.n ? num(r.s->cal_test_gap.lo) : ""; }},
-      {"cal_test_gap_hi", [](const R& r) { return r.s->cal_test_gap.n ? num(r.s->cal_test_gap.hi) : ""; }},
-      {"violations", [](const R& r) { return str(r.s->violation.events); }},
-      {"violation_rate", [](const R& r) { return num(r.s->violation.rate); }},
-      {"violation_rate_lower95", [](const R& r) { return num(r.s->violation.lower95); }},
-      {"violation_rate_upper95", [](const R& r) { return num(r.s->violation.upper95); }},
-      {"clear_violations", [](const R& r) { return str(r.s->clear_violation.events); }},
-      {"clear_violation_rate", [](const R& r) { return num(r.s->clear_violation.rate); }},
-      {"clear_violation_rate_lower95", [](const R& r) { return num(r.s->clear_violation.lower95); }},
-      {"clear_violation_rate_upper95", [](const R& r) { return num(r.s->clear_violation.upper95); }},
-      {"coverage_drops_over_20pts", [](const R& r) { return r.s->day >= 2 ? str(r.s->coverage_drop.events) : ""; }},
-      {"promised_delta", [](const R& r) { return r.s->promised_delta > 0 ? num(r.s->promised_delta) : ""; }},
-      {"promise_contradicted", [](const R& r) { return r.s->promised_delta > 0 ? yes_no(r.s->contradicted) : ""; }},
-      {"p_value_rate_above_delta",
-       [](const R& r) { return r.s->promised_delta > 0 ? num(r.s->p_rate_above_delta) : ""; }},
   };
+  append_seed_summary_columns(layout, [](const R& r) -> const SeedSummary& { return *r.s; });
+  return layout;
+}
+
+const CsvLayout<SummaryRow>& summary_layout() {
+  static const CsvLayout<SummaryRow> layout = make_summary_layout();
   return layout;
 }
 

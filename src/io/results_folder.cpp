@@ -15,6 +15,8 @@
 #include "io/atomic_file.hpp"
 #include "io/manifest.hpp"
 #include "io/plots.hpp"
+#include "io/production_csvs.hpp"
+#include "io/production_report.hpp"
 #include "io/report_markdown.hpp"
 #include "io/result_csvs.hpp"
 
@@ -25,12 +27,15 @@ namespace fs = std::filesystem;
 void render_results(const ExperimentResults& r, const BuildInfo& build, PlotSink& sink) {
   ResultFiles& files = sink.files();
   add_result_csvs(r, files);
+  add_production_csvs(r, files);
   std::string report = report_markdown(r);
   if (r.info.n_seeds > 1) report += promise_markdown(r);
+  report += production_markdown(r);
   const ArtifactOutputs art = artifact_outputs(r, files);
   report += art.markdown;
   report += plots_markdown(r, art.label_rates, sink);
   report += comparison_plot_markdown(r, sink);
+  report += production_plots_markdown(r, sink);
   files["report.md"] = std::move(report);
   files["manifest.json"] = manifest_json(r, build);
   files["timings.json"] = timings_json(r);

@@ -124,6 +124,44 @@ BaselineOutcome baseline_from(const json& j) {
   return b;
 }
 
+// A production arm's bills: one array of numbers per day outcome, in the
+// order of DayBill's fields.
+json bill_json(const DayBill& b) {
+  return json::array({b.batch, b.routed_handled, b.routed_agree, b.deferred, b.audited, b.teacher_calls,
+                      b.cumulative_calls, b.calibration_rows, b.training_traces});
+}
+
+DayBill bill_from(const json& j) {
+  const auto v = j.get<std::vector<std::size_t>>();
+  if (v.size() != 9) throw DataError(fmt::format("a day bill has {} numbers, expected 9", v.size()));
+  return {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]};
+}
+
+json arms_json(const std::vector<ProductionArm>& arms) {
+  json out = json::array();
+  for (const ProductionArm& a : arms) {
+    json outcomes = json::array(), bills = json::array();
+    for (const auto& o : a.outcomes) outcomes.push_back(outcome_json(o, false));
+    for (const auto& b : a.bills) bills.push_back(bill_json(b));
+    out.push_back({{"labels", static_cast<int>(a.labels)},
+                   {"audit_rate", a.audit_rate},
+                   {"outcomes", outcomes},
+                   {"bills", bills}});
+  }
+  return out;
+}
+
+ProductionArm arm_from(const json& j) {
+  ProductionArm a;
+  a.labels = enum_from<LabelsMode>(j.at("labels"), static_cast<int>(LabelsMode::kDeferredNoAudit), "labels mode");
+  a.audit_rate = j.at("audit_rate").get<double>();
+  for (const auto& o : j.at("outcomes")) a.outcomes.push_back(outcome_from(o));
+  for (const auto& b : j.at("bills")) a.bills.push_back(bill_from(b));
+  if (a.bills.size() != a.outcomes.size())
+    throw DataError(fmt::format("a production arm has {} outcomes but {} bills", a.outcomes.size(), a.bills.size()));
+  return a;
+}
+
 json identity_json(const UnitIdentity& id) {
   json inputs = json::array();
   for (const auto& in : id.inputs) inputs.push_back({{"role", in.role}, {"path", in.path}, {"sha256", in.sha256}});
@@ -199,6 +237,9 @@ std::string encode_unit(const UnitIdentity& identity, const BuildInfo& build, co
         {"teacher_train_accuracy", rep.teacher_train_accuracy}}},
       {"timings", {{"replay_seconds", rep.seconds_total}, {"fit_seconds", fits}}},
   };
+  // Only units with production arms carry the key, so units of experiments
+  // without them keep their bytes.
+  if (!rep.arms.empty()) doc["replay"]["arms"] = arms_json(rep.arms);
   const std::vector<std::uint8_t> cbor = json::to_cbor(doc);
   return std::string(cbor.begin(), cbor.end());
 }
@@ -247,6 +288,8 @@ DecodedUnit decode_unit(const std::string& bytes, const std::string& where) {
     u.run.replay.day_sizes = rep.at("day_sizes").get<std::vector<std::size_t>>();
     u.run.replay.teacher_test_accuracy = rep.at("teacher_test_accuracy").get<double>();
     u.run.replay.teacher_train_accuracy = rep.at("teacher_train_accuracy").get<double>();
+    if (rep.contains("arms"))
+      for (const auto& a : rep.at("arms")) u.run.replay.arms.push_back(arm_from(a));
     u.run.replay.seconds_total = doc.at("timings").at("replay_seconds").get<double>();
     return u;
   } catch (const json::exception& e) {

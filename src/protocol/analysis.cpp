@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/errors.hpp"
+#include "protocol/production_summary.hpp"
 
 namespace tracer {
 
@@ -46,6 +47,13 @@ void analyse_experiment(ExperimentResults& r) {
 
   r.seed_summaries.clear();
   if (r.info.n_seeds > 1) r.seed_summaries = summarise_groups(r);
+
+  r.paper_bills.clear();
+  r.production.clear();
+  if (p.labels.size() > 1) {
+    for (const auto& run : r.runs) r.paper_bills.push_back(paper_protocol_bills(run.replay));
+    r.production = summarise_production(r);
+  }
 
   r.unit_cost = project_cost(r.info.cost, 0.0);
   r.costs.clear();

@@ -17,6 +17,8 @@
 #include "core/split.hpp"
 #include "core/zoo.hpp"
 #include "core/certify.hpp"
+#include "protocol/production.hpp"
+#include "protocol/replay_steps.hpp"
 
 namespace tracer {
 
@@ -57,17 +59,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// The four disjoint parts of one day's traces (row indices into the pool).
-struct DaySplit {
-  arma::uvec train, val, cal, shadow;
-};
+}  // namespace
 
-/// What a fitted candidate leaves behind: its probabilities on every split the
-/// protocol evaluates (the model itself is dropped to bound memory).
-struct FittedCandidate {
-  CandidateRecord record;
-  arma::mat probs_val, probs_cal, probs_shadow, probs_test;
-};
+namespace replay_steps {
 
 SplitStats stats_of(const RoutingDecision& d, const arma::uvec& teacher) {
   const RoutingStats r = routing_stats(d, teacher);
@@ -81,7 +75,7 @@ std::size_t gt_correct(const RoutingDecision& d, const arma::uvec& teacher, cons
 }
 
 FittedCandidate fit_candidate(const ReplayData& data, const DaySplit& split, const CandidateSpec& spec, std::size_t day,
-                              std::uint64_t seed) {
+                              std::uint64_t seed, const arma::uvec* route_rows) {
   FittedCandidate out;
   out.record.day = day;
   out.record.name = spec.name;
@@ -98,6 +92,7 @@ FittedCandidate fit_candidate(const ReplayData& data, const DaySplit& split, con
     out.probs_cal = serving_probabilities(*model, data.X_train.rows(split.cal));
     out.probs_shadow = serving_probabilities(*model, data.X_train.rows(split.shadow));
     out.probs_test = serving_probabilities(*model, data.X_test);
+    if (route_rows != nullptr) out.probs_route = serving_probabilities(*model, data.X_train.rows(*route_rows));
     if (!out.probs_val.is_finite() || !out.probs_test.is_finite()) throw TrainingError("non-finite probabilities");
     out.record.trained = true;
   } catch (const TrainingError& e) {  // a data reason: reported per candidate, never silently skipped
@@ -108,10 +103,17 @@ FittedCandidate fit_candidate(const ReplayData& data, const DaySplit& split, con
     out.probs_cal.reset();
     out.probs_shadow.reset();
     out.probs_test.reset();
+    out.probs_route.reset();
   }
   out.record.fit_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return out;
 }
+
+}  // namespace replay_steps
+
+namespace {
+
+using namespace replay_steps;
 
 struct Candidate {
   RoutingPolicy policy;
@@ -253,13 +255,11 @@ CalibrationResult calibrate_certified(GateMode mode, const arma::vec& val_scores
              : calibrate_multistart_on_grid(scores, agree, alpha, delta, gate.min_accepted, grid.thresholds, starts);
 }
 
-namespace {
+namespace replay_steps {
 
-/// Decides and evaluates the policy for one (day, mode, alpha) given the
-/// selected candidate's probabilities and the fitted acceptor.
 DayOutcome decide_day(const ReplayData& data, const DaySplit& split, const FittedCandidate* best,
                       const std::shared_ptr<const Acceptor>& acceptor, GateMode mode, double alpha,
-                      const GateSettings& gate, std::size_t days) {
+                      const GateSettings& gate, std::size_t days, RoutingPolicy* deployed_out) {
   DayOutcome o;
   o.mode = mode;
   o.alpha = alpha;
@@ -267,6 +267,11 @@ DayOutcome decide_day(const ReplayData& data, const DaySplit& split, const Fitte
   std::vector<std::string> notes;
   if (best == nullptr) {
     notes.push_back("no candidate trained");
+  } else if (split.cal.n_elem + split.shadow.n_elem == 0) {
+    // A production arm whose audit sample of the day is empty.
+    o.surrogate = best->record.name;
+    o.acceptor_score = acceptor->score_name();
+    notes.push_back("no calibration rows");
   } else {
     o.surrogate = best->record.name;
     o.acceptor_score = acceptor->score_name();
@@ -294,8 +299,22 @@ DayOutcome decide_day(const ReplayData& data, const DaySplit& split, const Fitte
   o.test = stats_of(o.test_decision, data.teacher_test);
   o.test_gt_correct = gt_correct(o.test_decision, data.teacher_test, data.truth_test);
   o.test_gt_accuracy = static_cast<double>(o.test_gt_correct) / static_cast<double>(data.truth_test.n_elem);
+  if (deployed_out != nullptr) *deployed_out = deployed;
   return o;
 }
+
+const FittedCandidate* select_best(const std::vector<FittedCandidate>& fitted) {
+  const FittedCandidate* best = nullptr;
+  for (const FittedCandidate& f : fitted)
+    if (f.record.trained && (best == nullptr || f.record.val_macro_f1 > best->record.val_macro_f1)) best = &f;
+  return best;
+}
+
+arma::uvec agreement_of(const arma::mat& probs, const arma::uvec& teacher) { return agreement(probs, teacher); }
+
+}  // namespace replay_steps
+
+namespace {
 
 void check_data(const ReplayData& d) {
   if (d.X_train.n_rows != d.teacher_train.n_elem || d.X_train.n_rows != d.truth_train.n_elem)
@@ -413,8 +432,8 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
     }
     const std::size_t day = task / n_cand + 1, c = task % n_cand;
     if (progress) progress(fmt::format("day {}/{}: fitting {}", day, s.days, s.candidates[c].name));
-    fitted[task] =
-        fit_candidate(data, splits[day - 1], s.candidates[c], day, derive_seed(seed, {stream::kModel, day, c}));
+    fitted[task] = fit_candidate(data, splits[day - 1], s.candidates[c], day,
+                                 derive_seed(seed, {stream::kModel, day, c}), nullptr);
   });
 
   // Stage 2: per day, select by validation macro-F1 (strict >, so ties go to
@@ -432,7 +451,7 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
     if (best) acceptor->fit(best->probs_val, agreement(best->probs_val, data.teacher_train.elem(split.val)));
     for (GateMode mode : s.gate.modes) {
       for (double alpha : s.alphas) {
-        DayOutcome o = decide_day(data, split, best, acceptor, mode, alpha, s.gate, s.days);
+        DayOutcome o = decide_day(data, split, best, acceptor, mode, alpha, s.gate, s.days, nullptr);
         o.day = day;
         o.n_traces = result.day_sizes[d];
         o.n_train = split.train.n_elem;
@@ -455,6 +474,21 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
       result.candidates.push_back(std::move(r));
     }
     for (auto& o : per_day[d]) result.outcomes.push_back(std::move(o));
+  }
+
+  // The production arms ([protocol] labels beyond "all"): the same days,
+  // each (arm, mode, alpha) with its own flywheel from day 2 on.
+  if (!production_arm_list(s).empty()) {
+    std::vector<arma::uvec> batches;
+    for (std::size_t d = 0; d < s.days; ++d) {
+      const std::size_t from = d == 0 ? 0 : result.day_sizes[d - 1], to = result.day_sizes[d];
+      arma::uvec b(to - from);
+      for (std::size_t i = from; i < to; ++i) b[i - from] = order[i];
+      batches.push_back(std::move(b));
+    }
+    const DaySplit& first = splits[0];
+    result.arms =
+        run_production_arms(data, s, seed, batches, {first.train, first.val, first.cal, first.shadow}, progress);
   }
 
   // Baseline: max-probability threshold swept on the held-out traces.

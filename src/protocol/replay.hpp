@@ -82,6 +82,29 @@ struct BaselineOutcome {
   double test_gt_accuracy = 0.0;
 };
 
+/// What one day of a production arm cost and saw, for one (mode, alpha).
+struct DayBill {
+  std::size_t batch = 0;             ///< inputs that arrived that day
+  std::size_t routed_handled = 0;    ///< inputs the previous day's policy answered (day 1: 0)
+  std::size_t routed_agree = 0;      ///< of those, agreeing with the (hidden) teacher label: evaluation only
+  std::size_t deferred = 0;          ///< inputs sent to the teacher because the policy deferred them
+  std::size_t audited = 0;           ///< inputs of the audit sample (handled or not)
+  std::size_t teacher_calls = 0;     ///< inputs labelled: deferred or audited, each once
+  std::size_t cumulative_calls = 0;  ///< teacher calls from day 1 to this day
+  std::size_t calibration_rows = 0;  ///< rows the day's gate calibrated on (cal + shadow)
+  std::size_t training_traces = 0;   ///< labelled rows the day's refit drew its train/val split from
+};
+
+/// One production arm (a labels regime and audit rate) of one replay: per
+/// (day, mode, alpha) its own flywheel, because which inputs get labelled
+/// depends on the policy each (mode, alpha) deployed the day before.
+struct ProductionArm {
+  LabelsMode labels = LabelsMode::kDeferred;
+  double audit_rate = 0.0;           ///< 0 for kDeferredNoAudit
+  std::vector<DayOutcome> outcomes;  ///< day-major, then mode, then alpha; test_decision not kept
+  std::vector<DayBill> bills;        ///< one per outcome, same order
+};
+
 struct ReplayResult {
   std::vector<CandidateRecord> candidates;
   std::vector<DayOutcome> outcomes;  ///< day-major, then mode, then alpha
@@ -89,6 +112,7 @@ struct ReplayResult {
   std::string baseline_error;          ///< why the baseline model failed to train ("" if it did not)
   std::vector<std::size_t> day_sizes;  ///< cumulative traces after each day
   std::vector<arma::uvec> day_order;   ///< trace rows seen by each day (cumulative)
+  std::vector<ProductionArm> arms;     ///< [protocol] labels beyond "all": one per (regime, audit rate)
   double teacher_test_accuracy = 0.0;  ///< teacher vs ground truth on test
   double teacher_train_accuracy = 0.0;
   double seconds_total = 0.0;

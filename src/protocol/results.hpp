@@ -97,6 +97,53 @@ struct SummaryGroup {
   std::vector<GateVerdict> verdicts;  ///< per (mode, alpha) over all days
 };
 
+/// Means over the seeds of one (mode, alpha, day) of a labelling arm's bills.
+struct BillSummary {
+  GateMode mode = GateMode::kPaper;
+  double alpha = 0.0;
+  std::size_t day = 0;
+  std::size_t replays = 0;
+  double batch = 0.0, teacher_calls = 0.0, cumulative_calls = 0.0, deferred = 0.0, audited = 0.0;
+  double calibration_rows = 0.0, training_traces = 0.0;
+  double routed_coverage = 0.0;  ///< share of the day's traffic the previous day's policy answered
+  MeanInterval routed_ta;        ///< its TA against the hidden teacher labels, over replays that answered some
+  double cumulative_usd = 0.0;   ///< cumulative_calls at the cost model's price per call
+};
+
+/// What a labelling arm costs over the replay and at its last day's policy,
+/// per (mode, alpha), means over the seeds.
+struct ArmCost {
+  GateMode mode = GateMode::kPaper;
+  double alpha = 0.0;
+  std::size_t replays = 0;
+  double replay_calls = 0.0;       ///< teacher calls over all days
+  double replay_traffic = 0.0;     ///< inputs over all days (what "all" and no routing call)
+  double replay_usd = 0.0;         ///< replay_calls at the price per call
+  double last_day_coverage = 0.0;  ///< test coverage of the last day's policy
+  /// Share of traffic the teacher still sees at the last day's policy:
+  /// deferred plus audited, (1 - c) + c * audit_rate.
+  double call_share = 0.0;
+  double usd_per_year = 0.0;  ///< call_share of the cost model's traffic
+  double usd_per_year_without_routing = 0.0;
+};
+
+/// One labelling arm over the seeds of an (encoder, teacher, pool): the
+/// paper's "all" (from the replays' outcomes) or a production arm.
+struct ArmSummary {
+  LabelsMode labels = LabelsMode::kAll;
+  double audit_rate = 0.0;
+  std::vector<SeedSummary> rows;      ///< per (mode, alpha, day), summarize_seeds' order
+  std::vector<GateVerdict> verdicts;  ///< per (mode, alpha)
+  std::vector<BillSummary> bills;     ///< one per row, same order
+  std::vector<ArmCost> costs;         ///< per (mode, alpha), verdicts' order
+};
+
+struct ProductionGroup {
+  std::string encoder, teacher;
+  std::size_t pool_size = 0;
+  std::vector<ArmSummary> arms;  ///< "all" first, then the production arms in config order
+};
+
 /// One line of the cost table: a TRACER outcome or a baseline alpha.
 struct CostRow {
   std::size_t run = 0;      ///< index into ExperimentResults::runs
@@ -126,6 +173,11 @@ struct ExperimentResults {
   std::vector<CostRow> costs;                ///< every outcome, then the baseline, per run
   std::vector<OutcomeArtifacts> artifacts;   ///< every outcome of every primary replay
   std::vector<std::size_t> primary_runs;     ///< indices of runs with seed_index 0, in run order
+  /// Experiments with production arms ([protocol] labels): per run, the
+  /// paper protocol's bill for each of its outcomes (every input labelled);
+  /// and per (encoder, teacher, pool) every arm over the seeds.
+  std::vector<std::vector<DayBill>> paper_bills;
+  std::vector<ProductionGroup> production;
 
   double seconds_total = 0.0;  ///< wall time (not part of compared outputs)
 };

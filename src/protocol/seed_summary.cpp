@@ -63,10 +63,10 @@ namespace {
 using Key = std::tuple<int, double, std::size_t>;  // (mode, alpha, day): sorted output
 
 /// Test coverage of each replay per (mode, alpha, day).
-std::map<Key, std::vector<double>> coverage_by_replay(const std::vector<const ReplayResult*>& replays) {
+std::map<Key, std::vector<double>> coverage_by_replay(const OutcomeSets& replays) {
   std::map<Key, std::vector<double>> cov;
-  for (const ReplayResult* r : replays)
-    for (const DayOutcome& o : r->outcomes) cov[{static_cast<int>(o.mode), o.alpha, o.day}].push_back(o.test.coverage);
+  for (const std::vector<DayOutcome>* r : replays)
+    for (const DayOutcome& o : *r) cov[{static_cast<int>(o.mode), o.alpha, o.day}].push_back(o.test.coverage);
   return cov;
 }
 
@@ -78,15 +78,14 @@ std::size_t drops(const std::vector<double>& before, const std::vector<double>& 
 
 }  // namespace
 
-std::vector<SeedSummary> summarize_seeds(const std::vector<const ReplayResult*>& replays, const GateSettings& gate,
-                                         std::size_t days) {
+std::vector<SeedSummary> summarize_seeds(const OutcomeSets& replays, const GateSettings& gate, std::size_t days) {
   struct Acc {
     std::vector<double> coverage, ta, gt, gap;
     std::size_t replays = 0, deployed = 0, violations = 0, clear = 0;
   };
   std::map<Key, Acc> acc;
-  for (const ReplayResult* r : replays) {
-    for (const DayOutcome& o : r->outcomes) {
+  for (const std::vector<DayOutcome>* r : replays) {
+    for (const DayOutcome& o : *r) {
       Acc& a = acc[{static_cast<int>(o.mode), o.alpha, o.day}];
       ++a.replays;
       a.coverage.push_back(o.test.coverage);
@@ -130,9 +129,8 @@ std::vector<SeedSummary> summarize_seeds(const std::vector<const ReplayResult*>&
   return out;
 }
 
-std::vector<GateVerdict> gate_verdicts(const std::vector<const ReplayResult*>& replays,
-                                       const std::vector<SeedSummary>& rows, const GateSettings& gate,
-                                       std::size_t days) {
+std::vector<GateVerdict> gate_verdicts(const OutcomeSets& replays, const std::vector<SeedSummary>& rows,
+                                       const GateSettings& gate, std::size_t days) {
   struct Acc {
     std::size_t replays = 0, any = 0, any_clear = 0, transitions = 0, drops = 0;
     double coverage_sum = 0.0;
@@ -140,10 +138,10 @@ std::vector<GateVerdict> gate_verdicts(const std::vector<const ReplayResult*>& r
     bool day_contradicted = false;
   };
   std::map<std::pair<int, double>, Acc> acc;
-  for (const ReplayResult* r : replays) {
+  for (const std::vector<DayOutcome>* r : replays) {
     std::map<std::pair<int, double>, std::pair<bool, bool>> hit;  // (plain, clear) on some day
     std::map<std::pair<int, double>, std::vector<std::pair<std::size_t, double>>> cov;
-    for (const DayOutcome& o : r->outcomes) {
+    for (const DayOutcome& o : *r) {
       const std::pair<int, double> k{static_cast<int>(o.mode), o.alpha};
       auto& h = hit[k];
       if (o.deployed && o.test.handled > 0 && o.test.ta < o.alpha) h.first = true;
@@ -189,6 +187,23 @@ std::vector<GateVerdict> gate_verdicts(const std::vector<const ReplayResult*>& r
     out.push_back(v);
   }
   return out;
+}
+
+OutcomeSets outcome_sets(const std::vector<const ReplayResult*>& replays) {
+  OutcomeSets sets;
+  for (const ReplayResult* r : replays) sets.push_back(&r->outcomes);
+  return sets;
+}
+
+std::vector<SeedSummary> summarize_seeds(const std::vector<const ReplayResult*>& replays, const GateSettings& gate,
+                                         std::size_t days) {
+  return summarize_seeds(outcome_sets(replays), gate, days);
+}
+
+std::vector<GateVerdict> gate_verdicts(const std::vector<const ReplayResult*>& replays,
+                                       const std::vector<SeedSummary>& rows, const GateSettings& gate,
+                                       std::size_t days) {
+  return gate_verdicts(outcome_sets(replays), rows, gate, days);
 }
 
 }  // namespace tracer

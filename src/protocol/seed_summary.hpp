@@ -89,6 +89,14 @@ struct GateVerdict {
   bool contradicted = false;
 };
 
+/// The outcomes of independent replays of the same settings, one list per
+/// replay (a ReplayResult's outcomes, or one production arm's).
+using OutcomeSets = std::vector<const std::vector<DayOutcome>*>;
+OutcomeSets outcome_sets(const std::vector<const ReplayResult*>& replays);
+std::vector<SeedSummary> summarize_seeds(const OutcomeSets& replays, const GateSettings& gate, std::size_t days);
+std::vector<GateVerdict> gate_verdicts(const OutcomeSets& replays, const std::vector<SeedSummary>& rows,
+                                       const GateSettings& gate, std::size_t days);
+
 /// `replays` are results of the same settings with different seeds.
 std::vector<SeedSummary> summarize_seeds(const std::vector<const ReplayResult*>& replays, const GateSettings& gate,
                                          std::size_t days);

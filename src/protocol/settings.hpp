@@ -45,6 +45,20 @@ const std::vector<GateModeInfo>& gate_mode_table();
 /// Whether a mode makes a finite-sample promise (all but kPaper).
 inline bool is_certified(GateMode m) { return m != GateMode::kPaper; }
 
+/// Which traffic gets a teacher label ([protocol] labels).
+///  - kAll: the paper's protocol: every input of every day is labelled before
+///    the day's refit, whatever the deployed policy did.
+///  - kDeferred: production. Day 1 is fully labelled; from day 2 each batch is
+///    routed by the policy deployed the day before, and only the inputs it
+///    defers, plus a uniform audit sample of all traffic (audit_rate), reach
+///    the teacher. Audited rows calibrate and gate the day's refit and train
+///    from the next day on; deferred rows train.
+///  - kDeferredNoAudit: the naive production flywheel (the trap): only deferred
+///    inputs are labelled and the gate calibrates on a split of those biased
+///    traces, as the paper's protocol would on its own pool.
+enum class LabelsMode { kAll, kDeferred, kDeferredNoAudit };
+std::string labels_mode_name(LabelsMode m);
+
 struct SplitFractions {
   double train = 0.55;   ///< fits the surrogate candidates
   double val = 0.15;     ///< selects the candidate (macro-F1) and trains the acceptor
@@ -80,6 +94,11 @@ struct ProtocolSettings {
   /// Gate modes whose outcomes get interpretability artifacts (primary
   /// replays only); empty = every mode.
   std::vector<GateMode> artifact_modes;
+  /// Labelling regimes to replay; kAll is always first (the reference every
+  /// production arm is compared with).
+  std::vector<LabelsMode> labels{LabelsMode::kAll};
+  /// kDeferred: the audit rates to replay (one production arm each), in (0, 1].
+  std::vector<double> audit_rates;
   std::size_t threads = 0;  ///< 0 = all hardware threads
 };
 

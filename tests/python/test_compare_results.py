@@ -186,6 +186,13 @@ class CheckConfigs(unittest.TestCase):
         self.assertEqual(status, 1)
         self.assertIn("c.toml", out)
 
+    def test_a_study_in_progress_needs_no_results_yet(self):
+        (self.tmp / "experiments" / "c.toml").write_text('[experiment]\nname = "c"\n')
+        (self.tmp / "units" / "c").mkdir(parents=True)
+        (self.tmp / "units" / "c" / "IN_PROGRESS").write_text("12 of 50 units\n")
+        status, out = self.check()
+        self.assertEqual(status, 0, out)
+
     def test_the_repository_is_consistent(self):
         if not (ROOT / "results").is_dir():
             self.skipTest("no results/")
