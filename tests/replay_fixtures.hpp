@@ -10,7 +10,7 @@
 namespace tracer {
 
 inline ReplayData synthetic(std::size_t n_train, std::size_t n_test, std::size_t K, double spread, bool shuffle_labels,
-                     std::uint64_t seed) {
+                            std::uint64_t seed) {
   Rng rng(seed);
   const std::size_t d = 8;
   arma::mat means(K, d);

@@ -26,7 +26,8 @@ ExperimentResults production_results() {
   r.info.protocol.labels = {LabelsMode::kAll, LabelsMode::kDeferred, LabelsMode::kDeferredNoAudit};
   r.info.protocol.audit_rates = {0.05};
   RunResult& run0 = r.runs.at(0);
-  for (const auto& [labels, rate] : {std::pair{LabelsMode::kDeferred, 0.05}, std::pair{LabelsMode::kDeferredNoAudit, 0.0}}) {
+  for (const auto& [labels, rate] :
+       {std::pair{LabelsMode::kDeferred, 0.05}, std::pair{LabelsMode::kDeferredNoAudit, 0.0}}) {
     ProductionArm arm;
     arm.labels = labels;
     arm.audit_rate = rate;

@@ -219,3 +219,50 @@ TEST(UnitSelection, ParsesShardsAndLists) {
 
 }  // namespace
 }  // namespace tracer
+
+namespace tracer {
+namespace {
+
+// Production arms travel through unit files whole: outcomes and bills decode
+// to what was encoded, and a unit without arms carries no "arms" key (so the
+// committed units of earlier studies keep their bytes).
+TEST(UnitFile, ProductionArmsRoundTrip) {
+  RunResult run;
+  run.encoder = "e";
+  run.teacher = "t";
+  run.seed_index = 1;
+  DayOutcome o;
+  o.day = 2;
+  o.mode = GateMode::kCertified;
+  o.alpha = 0.9;
+  o.deployed = true;
+  o.threshold = 0.625;
+  o.test = {100, 40, 38, 0.4, 0.95};
+  run.replay.outcomes.push_back(o);
+  const std::string plain = encode_unit({}, BuildInfo{}, run);
+  EXPECT_FALSE(decode_unit(plain, "plain").run.replay.arms.size());
+  EXPECT_EQ(nlohmann::json::from_cbor(plain).at("replay").count("arms"), 0u);
+
+  ProductionArm arm;
+  arm.labels = LabelsMode::kDeferred;
+  arm.audit_rate = 0.05;
+  arm.outcomes.push_back(o);
+  arm.bills.push_back({2000, 900, 850, 1100, 100, 1150, 3151, 100, 2950});
+  run.replay.arms.push_back(arm);
+  const RunResult back = decode_unit(encode_unit({}, BuildInfo{}, run), "arms").run;
+  ASSERT_EQ(back.replay.arms.size(), 1u);
+  const ProductionArm& a = back.replay.arms[0];
+  EXPECT_EQ(a.labels, LabelsMode::kDeferred);
+  EXPECT_EQ(a.audit_rate, 0.05);
+  ASSERT_EQ(a.outcomes.size(), 1u);
+  EXPECT_EQ(a.outcomes[0].threshold, 0.625);
+  EXPECT_EQ(a.outcomes[0].test.agree, 38u);
+  ASSERT_EQ(a.bills.size(), 1u);
+  const DayBill& b = a.bills[0];
+  EXPECT_EQ(std::vector<std::size_t>({b.batch, b.routed_handled, b.routed_agree, b.deferred, b.audited, b.teacher_calls,
+                                      b.cumulative_calls, b.calibration_rows, b.training_traces}),
+            std::vector<std::size_t>({2000, 900, 850, 1100, 100, 1150, 3151, 100, 2950}));
+}
+
+}  // namespace
+}  // namespace tracer

@@ -103,7 +103,8 @@ std::string production_markdown(const ExperimentResults& r) {
           if (v->promised_delta <= 0)
             promise = a.labels == LabelsMode::kDeferredNoAudit ? "none (no audit)" : "none (paper gate)";
           else if (a.labels == LabelsMode::kDeferredNoAudit)
-            promise = fmt::format("void without audit ({} by the rule)", v->contradicted ? "**contradicted**" : "not contradicted");
+            promise = fmt::format("void without audit ({} by the rule)",
+                                  v->contradicted ? "**contradicted**" : "not contradicted");
           else
             promise = fmt::format("{} (delta {} per {})", v->contradicted ? "**contradicted**" : "kept",
                                   num(v->promised_delta), mode == GateMode::kCertifiedFlywheel ? "flywheel" : "day");

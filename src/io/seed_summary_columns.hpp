@@ -38,9 +38,11 @@ void append_seed_summary_columns(CsvLayout<R>& layout, Get get) {
       {"clear_violation_rate", [get](const R& r) { return num(get(r).clear_violation.rate); }},
       {"clear_violation_rate_lower95", [get](const R& r) { return num(get(r).clear_violation.lower95); }},
       {"clear_violation_rate_upper95", [get](const R& r) { return num(get(r).clear_violation.upper95); }},
-      {"coverage_drops_over_20pts", [get](const R& r) { return get(r).day >= 2 ? std::to_string(get(r).coverage_drop.events) : ""; }},
+      {"coverage_drops_over_20pts",
+       [get](const R& r) { return get(r).day >= 2 ? std::to_string(get(r).coverage_drop.events) : ""; }},
       {"promised_delta", [get](const R& r) { return get(r).promised_delta > 0 ? num(get(r).promised_delta) : ""; }},
-      {"promise_contradicted", [get](const R& r) { return get(r).promised_delta > 0 ? yes_no(get(r).contradicted) : ""; }},
+      {"promise_contradicted",
+       [get](const R& r) { return get(r).promised_delta > 0 ? yes_no(get(r).contradicted) : ""; }},
       {"p_value_rate_above_delta",
        [get](const R& r) { return get(r).promised_delta > 0 ? num(get(r).p_rate_above_delta) : ""; }},
   };

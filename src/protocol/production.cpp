@@ -21,9 +21,12 @@ using namespace replay_steps;
 
 std::string labels_mode_name(LabelsMode m) {
   switch (m) {
-    case LabelsMode::kAll: return "all";
-    case LabelsMode::kDeferred: return "deferred";
-    case LabelsMode::kDeferredNoAudit: return "deferred-no-audit";
+    case LabelsMode::kAll:
+      return "all";
+    case LabelsMode::kDeferred:
+      return "deferred";
+    case LabelsMode::kDeferredNoAudit:
+      return "deferred-no-audit";
   }
   return "?";
 }
@@ -182,7 +185,8 @@ std::vector<ProductionArm> run_production_arms(const ReplayData& data, const Pro
   auto fit_day = [&](std::size_t day, const DaySplit& split) {
     const arma::uvec* route = day < s.days ? &batches[day] : nullptr;  // batches[day] arrives on day + 1
     return cache.get(day, split, [&] {
-      if (progress) progress(fmt::format("production day {}/{}: fitting on {} traces", day, s.days, split.train.n_elem));
+      if (progress)
+        progress(fmt::format("production day {}/{}: fitting on {} traces", day, s.days, split.train.n_elem));
       auto m = std::make_shared<DayModels>();
       m->split = split;
       for (std::size_t c = 0; c < s.candidates.size(); ++c)
@@ -225,8 +229,9 @@ std::vector<ProductionArm> run_production_arms(const ReplayData& data, const Pro
         append(t.traces, lab.train_new);
         const arma::uvec pool = as_uvec(t.traces);
         bill.training_traces = pool.n_elem;
-        const std::vector<arma::uvec> tv = stratified_split(data.teacher_train.elem(pool), {train_share, 1.0 - train_share},
-                                                            derive_seed(seed, {stream::kProduction, day}));
+        const std::vector<arma::uvec> tv =
+            stratified_split(data.teacher_train.elem(pool), {train_share, 1.0 - train_share},
+                             derive_seed(seed, {stream::kProduction, day}));
         split.train = pool.elem(tv[0]);
         split.val = pool.elem(tv[1]);
         // The fresh audit sample, in halves: cal (threshold, Global
@@ -263,8 +268,8 @@ std::vector<ProductionArm> run_production_arms(const ReplayData& data, const Pro
 
     std::shared_ptr<const DayModels> models = fit_day(day, split);
     RoutingPolicy deployed;
-    DayOutcome o = decide_day(data, models->split, models->best, models->acceptor, t.mode, t.alpha, s.gate, s.days,
-                              &deployed);
+    DayOutcome o =
+        decide_day(data, models->split, models->best, models->acceptor, t.mode, t.alpha, s.gate, s.days, &deployed);
     o.day = day;
     o.n_traces = t.cumulative_calls;
     o.n_train = split.train.n_elem;
