@@ -137,6 +137,26 @@ TEST_F(ConfigTest, UnknownKeyListsTheKnownKeys) {
                "resplit_per_seed, labels, audit_rates, split");
 }
 
+TEST_F(ConfigTest, LabelsRegimesAndAuditRatesAreCheckedTogether) {
+  const std::string base = valid();
+  auto with = [&](const std::string& lines) { return replace(base, "days = 5\n", "days = 5\n" + lines); };
+  // "all" first: the paper's protocol is every production arm's reference.
+  const std::string no_all = with("labels = [\"deferred\", \"all\"]\naudit_rates = [0.05]\n");
+  expect_error(no_all, line_of(no_all, "labels = ["), "labels", "starting with \"all\"");
+  const std::string no_rates = with("labels = [\"all\", \"deferred\"]\n");
+  EXPECT_NE(error_of(no_rates).find("audit_rates"), std::string::npos) << error_of(no_rates);
+  EXPECT_NE(error_of(no_rates).find("is missing"), std::string::npos) << error_of(no_rates);
+  const std::string stray = with("labels = [\"all\", \"deferred-no-audit\"]\naudit_rates = [0.05]\n");
+  expect_error(stray, line_of(stray, "audit_rates ="), "audit_rates", "only the \"deferred\" arms audit");
+  const std::string bad_rate = with("labels = [\"all\", \"deferred\"]\naudit_rates = [0.0]\n");
+  expect_error(bad_rate, line_of(bad_rate, "audit_rates ="), "audit_rates", "0.001");
+  const std::string bad_name = with("labels = [\"all\", \"audited\"]\n");
+  expect_error(bad_name, line_of(bad_name, "labels = ["), "labels", "deferred-no-audit");
+  const ExperimentConfig ok = load_config(write(with("labels = [\"all\", \"deferred\"]\naudit_rates = [0.02, 0.1]\n")));
+  EXPECT_EQ(ok.protocol.labels, (std::vector<LabelsMode>{LabelsMode::kAll, LabelsMode::kDeferred}));
+  EXPECT_EQ(ok.protocol.audit_rates, (std::vector<double>{0.02, 0.1}));
+}
+
 TEST_F(ConfigTest, UnknownTopLevelTableIsAnError) {
   const std::string text = valid() + "[extra]\nx = 1\n";
   expect_error(text, line_of(text, "[extra]"), "[extra]: unknown table", "known tables: experiment, data,");

@@ -185,7 +185,7 @@ std::vector<Key> build_keys() {
                .get = [](const ExperimentConfig& c, std::size_t) -> Value { return c.protocol.resplit_per_seed; }});
   k.push_back({.section = "protocol", .name = "labels", .type = Type::kStrings, .def = std::vector<std::string>{"all"},
                .choices = {"all", "deferred", "deferred-no-audit"}, .unique = true, .non_empty = true,
-               .check = [](const Value& v) { return as<std::vector<std::string>>(v).front() == "all"; },
+               .check = [](const Value& v) { const auto l = as<std::vector<std::string>>(v); return !l.empty() && l.front() == "all"; },
                .check_doc = "starting with \"all\" (the paper's protocol, the reference of every production arm)",
                .doc = "Which traffic the teacher labels. all: every input of every day (the paper). deferred: production; from day 2 only the inputs the previous day's policy deferred, plus an audit sample of all traffic (audit_rates) that calibrates the day's gate and trains from the next day; one arm per audit rate. deferred-no-audit: the naive production flywheel; only deferred inputs, the gate calibrated on a split of those biased traces. Production arms are written to production_*.csv (docs/production_flywheel.md).",
                .dump = Dump::kUnlessDefault,
