@@ -14,6 +14,8 @@
 #   IN_PROGRESS_SAMPLE  units re-run per study in progress (default 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/blas_env.sh
+source scripts/blas_env.sh
 BIN=${TRACER_BIN:-build/tracer-bench}
 SAMPLE=${UNIT_SAMPLE:-3}
 PARTIAL_SAMPLE=${IN_PROGRESS_SAMPLE:-1}

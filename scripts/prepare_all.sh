@@ -6,5 +6,7 @@
 #   TRACER_GLOVE_DIR GloVe cache (default ../cache/glove, filled by data_scripts/fetch_glove.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/blas_env.sh
+source scripts/blas_env.sh
 python3 scripts/prepare_inputs.py --all
 echo "prepare_all: ok"

@@ -7,6 +7,8 @@
 #   bash scripts/install_deps.sh && bash scripts/build.sh && bash scripts/prepare_all.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/blas_env.sh
+source scripts/blas_env.sh
 MAIN=experiments/banking77.toml
 names=()
 usecs=()
