@@ -15,6 +15,7 @@ MAIN_PACKAGES=(
 DEV_PACKAGES=(
   libgtest-dev googletest libbenchmark-dev          # the tests and benchmarks
   clang-format                                      # the style check (scripts/format.sh --check)
+  shellcheck                                        # the shell-script check (scripts/check_shell.sh)
 )
 case "${1:-}" in
   "") PACKAGES=("${MAIN_PACKAGES[@]}" "${DEV_PACKAGES[@]}") ;;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <map>
 #include <memory>
+#include <span>
 #include <stdexcept>
 
 #include "core/acceptor.hpp"
@@ -130,10 +131,6 @@ std::string join_notes(const std::vector<std::string>& notes) {
   return joined;
 }
 
-arma::uvec agreement(const arma::mat& probs, const arma::uvec& teacher) {
-  return arma::conv_to<arma::uvec>::from(argmax_rows(probs) == teacher);
-}
-
 /// Paper mode: the point-estimate sweep on cal (max coverage s.t. TA >= alpha),
 /// Global eligible when its cal TA >= alpha, the family with more cal coverage
 /// first (ties: Global), then the parity gate on the shadow split: TA >= alpha
@@ -151,7 +148,7 @@ RoutingPolicy decide_paper(const FittedCandidate& best, const std::shared_ptr<co
 
   const arma::vec scores_cal = acceptor->score(best.probs_cal);
   const CalibrationResult c =
-      calibrate_point_estimate(scores_cal, agreement(best.probs_cal, t_cal), alpha, gate.min_accepted);
+      calibrate_point_estimate(scores_cal, replay_steps::agreement_of(best.probs_cal, t_cal), alpha, gate.min_accepted);
   if (c.found)
     options.push_back({RoutingPolicy{Family::kL2D, nullptr, acceptor, c.threshold}, c.coverage});
   else
@@ -199,7 +196,7 @@ RoutingPolicy decide_certified(GateMode mode, const FittedCandidate& best,
   const arma::mat pooled_probs = arma::join_cols(best.probs_cal, best.probs_shadow);
   const arma::uvec pooled_teacher = arma::join_cols(t_cal, t_shadow);
   const arma::vec scores = acceptor->score(pooled_probs);
-  const arma::uvec agree = agreement(pooled_probs, pooled_teacher);
+  const arma::uvec agree = replay_steps::agreement_of(pooled_probs, pooled_teacher);
   // The acceptor's scores on its own training rows: independent of the
   // calibration rows, which is all the grid needs.
   const CalibrationResult c =
@@ -303,14 +300,16 @@ DayOutcome decide_day(const ReplayData& data, const DaySplit& split, const Fitte
   return o;
 }
 
-const FittedCandidate* select_best(const std::vector<FittedCandidate>& fitted) {
+const FittedCandidate* select_best(std::span<const FittedCandidate> fitted) {
   const FittedCandidate* best = nullptr;
   for (const FittedCandidate& f : fitted)
     if (f.record.trained && (best == nullptr || f.record.val_macro_f1 > best->record.val_macro_f1)) best = &f;
   return best;
 }
 
-arma::uvec agreement_of(const arma::mat& probs, const arma::uvec& teacher) { return agreement(probs, teacher); }
+arma::uvec agreement_of(const arma::mat& probs, const arma::uvec& teacher) {
+  return arma::conv_to<arma::uvec>::from(argmax_rows(probs) == teacher);
+}
 
 }  // namespace replay_steps
 
@@ -442,13 +441,10 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
   parallel_for(s.days, resolve_threads(s.threads), [&](std::size_t d) {
     const std::size_t day = d + 1;
     const DaySplit& split = splits[d];
-    const FittedCandidate* best = nullptr;
-    for (std::size_t c = 0; c < n_cand; ++c) {
-      const FittedCandidate& f = fitted[d * n_cand + c];
-      if (f.record.trained && (best == nullptr || f.record.val_macro_f1 > best->record.val_macro_f1)) best = &f;
-    }
+    const FittedCandidate* best = replay_steps::select_best(std::span(fitted).subspan(d * n_cand, n_cand));
     auto acceptor = std::make_shared<Acceptor>();
-    if (best) acceptor->fit(best->probs_val, agreement(best->probs_val, data.teacher_train.elem(split.val)));
+    if (best)
+      acceptor->fit(best->probs_val, replay_steps::agreement_of(best->probs_val, data.teacher_train.elem(split.val)));
     for (GateMode mode : s.gate.modes) {
       for (double alpha : s.alphas) {
         DayOutcome o = decide_day(data, split, best, acceptor, mode, alpha, s.gate, s.days, nullptr);
@@ -463,11 +459,7 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
     }
   });
   for (std::size_t d = 0; d < s.days; ++d) {
-    const FittedCandidate* best = nullptr;
-    for (std::size_t c = 0; c < n_cand; ++c) {
-      FittedCandidate& f = fitted[d * n_cand + c];
-      if (f.record.trained && (best == nullptr || f.record.val_macro_f1 > best->record.val_macro_f1)) best = &f;
-    }
+    const FittedCandidate* best = replay_steps::select_best(std::span(fitted).subspan(d * n_cand, n_cand));
     for (std::size_t c = 0; c < n_cand; ++c) {
       CandidateRecord r = fitted[d * n_cand + c].record;
       r.selected = best == &fitted[d * n_cand + c];
@@ -498,8 +490,8 @@ ReplayResult run_replay(const ReplayData& data, const ProtocolSettings& s, std::
     if (baseline.error.empty()) {
       const arma::uvec t_hold = data.teacher_train.elem(baseline.holdout);
       const arma::vec maxp_hold = arma::max(baseline.probs_holdout, 1);
-      const CalibrationResult c =
-          calibrate_point_estimate(maxp_hold, agreement(baseline.probs_holdout, t_hold), alpha, s.gate.min_accepted);
+      const CalibrationResult c = calibrate_point_estimate(
+          maxp_hold, replay_steps::agreement_of(baseline.probs_holdout, t_hold), alpha, s.gate.min_accepted);
       RoutingDecision hold, test;
       hold.prediction = argmax_rows(baseline.probs_holdout);
       test.prediction = argmax_rows(baseline.probs_test);

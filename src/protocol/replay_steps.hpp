@@ -5,6 +5,7 @@
 #include <armadillo>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "core/acceptor.hpp"
@@ -38,7 +39,7 @@ FittedCandidate fit_candidate(const ReplayData& data, const DaySplit& split, con
 
 /// The trained candidate with the best validation macro-F1 (strict >, so ties
 /// go to the earlier one), or nullptr.
-const FittedCandidate* select_best(const std::vector<FittedCandidate>& fitted);
+const FittedCandidate* select_best(std::span<const FittedCandidate> fitted);
 
 /// Per row: 1 where the surrogate's argmax equals the teacher's label.
 arma::uvec agreement_of(const arma::mat& probs, const arma::uvec& teacher);
