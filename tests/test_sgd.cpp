@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "core/models/sgd_classifier.hpp"
+#include "core/rng.hpp"
+#include "core/standard_scaler.hpp"
 #include "core/vec_math.hpp"
 #include "synthetic_blobs.hpp"
 
@@ -46,6 +49,141 @@ TEST(Sgd, VectorisedLogLossMatchesScikitLearnsScalarFormulas) {
     }
     EXPECT_NEAR(loss[i], want_loss, 2e-15 * std::abs(want_loss)) << "z = " << z[i];
     EXPECT_NEAR(dloss[i], want_dloss, 2e-15 * std::abs(want_dloss)) << "z = " << z[i];
+  }
+}
+
+// scikit-learn's plain SGD for one binary problem at a time, in double
+// precision and one sample at a time (sgd_fast.pyx with learning_rate
+// "optimal", the wscale trick and early_stopping=False), fed the shuffles the
+// model draws (derive_seed(seed, {1}), one per epoch). Returns the OvR margins
+// of Xeval, n x K.
+arma::mat reference_sgd_margins(const arma::mat& X, const arma::uvec& y, std::size_t n_classes, std::uint64_t seed,
+                                const SgdClassifier::Params& params, const arma::mat& Xeval) {
+  const double alpha = params.alpha, tol = params.tol;
+  const int max_iter = params.max_iter, n_iter_no_change = params.n_iter_no_change;
+  StandardScaler scaler;
+  scaler.fit(X);
+  const arma::mat Z = scaler.transform(X);
+  const arma::uword n = Z.n_rows, d = Z.n_cols;
+  auto dloss_of = [](double z, double yy) {
+    if (z > 18.0) return -yy * std::exp(-z);
+    if (z < -18.0) return -yy;
+    return -yy / (std::exp(z) + 1.0);
+  };
+  auto loss_of = [](double z) {
+    if (z > 18.0) return std::exp(-z);
+    if (z < -18.0) return -z;
+    return std::log1p(std::exp(-z));
+  };
+  const double typw = std::sqrt(1.0 / std::sqrt(alpha));
+  const double eta0 = typw / std::max(1.0, dloss_of(-typw, 1.0));
+  const double t0 = 1.0 / (eta0 * alpha);
+  arma::mat margins(Xeval.n_rows, n_classes);
+  const arma::mat Zeval = scaler.transform(Xeval);
+  for (std::size_t cls = 0; cls < n_classes; ++cls) {
+    arma::vec w(d, arma::fill::zeros);
+    double wscale = 1.0, b = 0.0, t = 1.0, best = std::numeric_limits<double>::infinity();
+    int no_improvement = 0;
+    Rng rng(derive_seed(seed, {1}));
+    std::vector<std::size_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = i;
+    for (int epoch = 0; epoch < max_iter; ++epoch) {
+      rng.shuffle(order);
+      double sumloss = 0.0;
+      for (std::size_t i : order) {
+        const double yy = y[i] == cls ? 1.0 : -1.0;
+        const double z = (arma::dot(Z.row(i), w) * wscale + b) * yy;
+        sumloss += loss_of(z);
+        const double eta = 1.0 / (alpha * (t0 + t - 1.0));
+        const double update = -eta * std::clamp(dloss_of(z, yy), -1e12, 1e12);
+        wscale *= std::max(0.0, 1.0 - eta * alpha);
+        if (wscale < 1e-9) {
+          w *= wscale;
+          wscale = 1.0;
+        }
+        w += (update / wscale) * Z.row(i).t();
+        b += update;
+        t += 1.0;
+      }
+      no_improvement = sumloss > best - tol * static_cast<double>(n) ? no_improvement + 1 : 0;
+      best = std::min(best, sumloss);
+      if (no_improvement >= n_iter_no_change) break;
+    }
+    margins.col(cls) = Zeval * (w * wscale) + b;
+  }
+  return margins;
+}
+
+// The model is scikit-learn's algorithm: the probabilities of the plain
+// one-sample-at-a-time transcription above (a different summation order in the
+// dot products, so equal up to rounding), and the same predicted class on
+// every row. Overlapping classes (accuracy near 0.5, probabilities far from 0
+// and 1) with a larger alpha and a fixed number of epochs: at alpha 1e-4 the
+// first steps (eta = 10) make the fit amplify rounding, and the stopping rule
+// is a threshold a rounding difference can cross an epoch earlier; both are
+// different fits, not errors. The stopping rule is checked on separable data,
+// where both stop at the same epoch.
+TEST(Sgd, MatchesAPlainTranscriptionOfScikitLearnsAlgorithm) {
+  struct Case {
+    double sep;
+    SgdClassifier::Params params;
+  };
+  for (const Case& c : {Case{0.3, {.alpha = 1e-2, .max_iter = 12, .n_iter_no_change = 1000}}, Case{1.0, {}}}) {
+    auto all = make_blobs(900, 40, 6, c.sep, 21);
+    const arma::mat Xtr = all.X.head_rows(600), Xte = all.X.tail_rows(300);
+    const arma::uvec ytr = all.y.head(600);
+    SgdClassifier m("sgd_log", c.params);
+    m.fit(Xtr, ytr, 6, {.seed = 5});
+    const arma::mat P = m.predict_proba(Xte);
+    const arma::mat M = reference_sgd_margins(Xtr, ytr, 6, 5, c.params, Xte);
+    double worst = 0.0;
+    std::size_t same_class = 0;
+    for (arma::uword i = 0; i < Xte.n_rows; ++i) {
+      const arma::rowvec mi = M.row(i);
+      double want[6];
+      ovr_probabilities(mi.memptr(), 6, want);
+      for (int k = 0; k < 6; ++k) worst = std::max(worst, std::abs(P(i, k) - want[k]));
+      same_class += P.row(i).index_max() == mi.index_max();
+    }
+    const double acc = accuracy(P, all.y.tail(300));
+    std::printf("sep %.1f: epochs %d, accuracy %.3f, largest probability difference to the transcription %.3g\n", c.sep,
+                m.epochs_run(), acc, worst);
+    EXPECT_LT(worst, 1e-9) << "sep " << c.sep;
+    EXPECT_EQ(same_class, Xte.n_rows) << "sep " << c.sep;
+  }
+}
+
+// The AVX2 kernel of the fused SGD step gives the portable kernel's bits,
+// for every mask pattern (runs of running columns, stopped ones in between)
+// and for dimensions with and without a tail after the last 8 elements.
+TEST(Sgd, FusedStepKernelsGiveIdenticalBits) {
+  using sgd_kernels::Kernel;
+  if (!sgd_kernels::available(Kernel::avx2)) GTEST_SKIP() << "no AVX2 + FMA on this CPU";
+  Rng rng(77);
+  for (std::size_t d : {1u, 7u, 8u, 13u, 64u, 768u}) {
+    for (std::size_t k : {1u, 2u, 5u, 77u}) {
+      std::vector<double> W(d * k), x(d), xn(d), g(k);
+      for (auto& v : W) v = rng.normal();
+      for (auto& v : x) v = rng.normal();
+      for (auto& v : xn) v = rng.normal();
+      for (auto& v : g) v = 1e-3 * rng.normal();
+      std::vector<char> mask(k);
+      for (std::size_t m = 0; m < k; ++m) mask[m] = (m % 5 != 3);
+      std::vector<double> W_port = W, W_avx = W, out_port(k, -1.0), out_avx(k, -1.0);
+      for (int step = 0; step < 3; ++step) {  // repeated steps: the updated W feeds the next
+        sgd_kernels::update_then_dots(Kernel::portable, W_port.data(), d, k, mask.data(), x.data(), g.data(), xn.data(),
+                                      out_port.data());
+        sgd_kernels::update_then_dots(Kernel::avx2, W_avx.data(), d, k, mask.data(), x.data(), g.data(), xn.data(),
+                                      out_avx.data());
+      }
+      EXPECT_EQ(0, std::memcmp(W_port.data(), W_avx.data(), W.size() * sizeof(double))) << "d " << d << " k " << k;
+      EXPECT_EQ(0, std::memcmp(out_port.data(), out_avx.data(), k * sizeof(double))) << "d " << d << " k " << k;
+      for (std::size_t m = 0; m < k; ++m) {
+        if (!mask[m]) {
+          EXPECT_EQ(out_avx[m], -1.0) << "a stopped column's margin is left alone";
+        }
+      }
+    }
   }
 }
 

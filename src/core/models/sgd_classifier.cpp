@@ -5,6 +5,10 @@
 #include <fmt/format.h>
 #include <limits>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "core/models/simd.hpp"
 #include "core/models/training_checks.hpp"
 #include "core/parallel.hpp"
@@ -46,11 +50,12 @@ void column_dots(const double* __restrict W, std::size_t d, std::size_t k, const
 // For each masked column: W[:, m] += g[m] x, then out[m] = <W[:, m], x_next>,
 // in one pass over W (the SGD step for one sample fused with the margins of
 // the next; the same operations, in the same order, as rank1_update followed
-// by column_dots, at half the memory traffic).
+// by column_dots, at half the memory traffic). The portable version; the
+// AVX2 one below gives the same bits.
 TRACER_MULTIVERSION
-void update_then_dots(double* __restrict W, std::size_t d, std::size_t k, const char* __restrict mask,
-                      const double* __restrict x, const double* __restrict g, const double* __restrict x_next,
-                      double* __restrict out) {
+void update_then_dots_portable(double* __restrict W, std::size_t d, std::size_t k, const char* __restrict mask,
+                               const double* __restrict x, const double* __restrict g, const double* __restrict x_next,
+                               double* __restrict out) {
   for (std::size_t m = 0; m < k; ++m) {
     if (!mask[m]) continue;
     double* w = W + m * d;
@@ -69,6 +74,93 @@ void update_then_dots(double* __restrict W, std::size_t d, std::size_t k, const 
     }
     out[m] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])) + tail;
   }
+}
+
+#if TRACER_X86_KERNELS
+// update_then_dots with AVX2 + FMA intrinsics: GCC does not vectorise the
+// portable loop (it cannot prove that the weight and sample rows do not
+// overlap at run time, and falls back to scalar FMAs). The eight partial sums
+// a[0..7] live in two registers (lanes 0-3 and 4-7); kPass consecutive running
+// columns share each load of x and x_next. Every lane does the portable
+// version's FMAs in its order, and the final sum is the same expression, so
+// the result is bit-identical to it on every CPU.
+template <std::size_t kPass>
+__attribute__((target("avx2,fma"))) inline void update_then_dots_avx2_block(double* __restrict w, std::size_t d,
+                                                                            const double* __restrict x,
+                                                                            const double* __restrict g,
+                                                                            const double* __restrict x_next,
+                                                                            double* __restrict out) {
+  __m256d lo[kPass], hi[kPass], gv[kPass];
+  for (std::size_t c = 0; c < kPass; ++c) {
+    lo[c] = _mm256_setzero_pd();
+    hi[c] = _mm256_setzero_pd();
+    gv[c] = _mm256_set1_pd(g[c]);
+  }
+  std::size_t j = 0;
+  for (; j + 8 <= d; j += 8) {
+    const __m256d x0 = _mm256_loadu_pd(x + j), x1 = _mm256_loadu_pd(x + j + 4);
+    const __m256d n0 = _mm256_loadu_pd(x_next + j), n1 = _mm256_loadu_pd(x_next + j + 4);
+    for (std::size_t c = 0; c < kPass; ++c) {
+      double* wc = w + c * d + j;
+      const __m256d w0 = _mm256_fmadd_pd(gv[c], x0, _mm256_loadu_pd(wc));
+      const __m256d w1 = _mm256_fmadd_pd(gv[c], x1, _mm256_loadu_pd(wc + 4));
+      _mm256_storeu_pd(wc, w0);
+      _mm256_storeu_pd(wc + 4, w1);
+      lo[c] = _mm256_fmadd_pd(w0, n0, lo[c]);
+      hi[c] = _mm256_fmadd_pd(w1, n1, hi[c]);
+    }
+  }
+  for (std::size_t c = 0; c < kPass; ++c) {
+    double* wc = w + c * d;
+    double tail = 0.0;
+    for (std::size_t t = j; t < d; ++t) {
+      wc[t] = std::fma(g[c], x[t], wc[t]);
+      tail = std::fma(wc[t], x_next[t], tail);
+    }
+    alignas(32) double a[8];
+    _mm256_store_pd(a, lo[c]);
+    _mm256_store_pd(a + 4, hi[c]);
+    out[c] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])) + tail;
+  }
+}
+
+// Two columns per pass: 8.8 s for the Banking77 sgd_log fit against 8.9 s for
+// one, 9.0 s for three and 9.1 s for four (Intel Xeon, December 2026); more
+// columns run out of the 16 AVX2 registers.
+constexpr std::size_t kColumnsPerPass = 2;
+
+__attribute__((target("avx2,fma"))) void update_then_dots_avx2(double* __restrict W, std::size_t d, std::size_t k,
+                                                               const char* __restrict mask, const double* __restrict x,
+                                                               const double* __restrict g,
+                                                               const double* __restrict x_next,
+                                                               double* __restrict out) {
+  std::size_t m = 0;
+  while (m < k) {
+    bool all_running = m + kColumnsPerPass <= k;
+    for (std::size_t c = 0; all_running && c < kColumnsPerPass; ++c) all_running = mask[m + c] != 0;
+    if (all_running) {
+      update_then_dots_avx2_block<kColumnsPerPass>(W + m * d, d, x, g + m, x_next, out + m);
+      m += kColumnsPerPass;
+    } else {
+      if (mask[m]) update_then_dots_avx2_block<1>(W + m * d, d, x, g + m, x_next, out + m);
+      ++m;
+    }
+  }
+}
+
+bool cpu_has_avx2_fma() {
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+}
+#endif
+
+void update_then_dots(double* __restrict W, std::size_t d, std::size_t k, const char* __restrict mask,
+                      const double* __restrict x, const double* __restrict g, const double* __restrict x_next,
+                      double* __restrict out) {
+#if TRACER_X86_KERNELS
+  if (cpu_has_avx2_fma()) return update_then_dots_avx2(W, d, k, mask, x, g, x_next, out);
+#endif
+  update_then_dots_portable(W, d, k, mask, x, g, x_next, out);
 }
 
 // W[:, m] += g[m] x for every masked column (a rank-1 update).
@@ -121,6 +213,28 @@ void ovr_probabilities(const double* margins, std::size_t k, double* out) {
   for (std::size_t j = 0; j < k; ++j) identity[j] = j;
   ovr_normalise(margins, 1, k, identity, k, out, 1);
 }
+
+namespace sgd_kernels {
+
+bool available(Kernel kernel) {
+  if (kernel == Kernel::portable) return true;
+#if TRACER_X86_KERNELS
+  return cpu_has_avx2_fma();
+#else
+  return false;
+#endif
+}
+
+void update_then_dots(Kernel kernel, double* W, std::size_t d, std::size_t k, const char* mask, const double* x,
+                      const double* g, const double* x_next, double* out) {
+  if (!available(kernel)) throw InternalError("sgd_kernels::update_then_dots: kernel not available on this CPU");
+#if TRACER_X86_KERNELS
+  if (kernel == Kernel::avx2) return update_then_dots_avx2(W, d, k, mask, x, g, x_next, out);
+#endif
+  update_then_dots_portable(W, d, k, mask, x, g, x_next, out);
+}
+
+}  // namespace sgd_kernels
 
 const ParamTable<SgdClassifier::Params>& SgdClassifier::param_table() {
   static const ParamTable<Params> table({

@@ -74,4 +74,14 @@ class SgdClassifier final : public Surrogate {
 /// never NaN for finite margins (log space when every sigmoid underflows).
 void ovr_probabilities(const double* margins, std::size_t k, double* out);
 
+/// The fused SGD step (W[:, m] += g[m] x, then out[m] = <W[:, m], x_next> for
+/// the k columns of the d x k column-major W whose mask[m] is set), exposed so
+/// tests can check that every kernel gives the portable kernel's bits.
+namespace sgd_kernels {
+enum class Kernel { portable, avx2 };
+bool available(Kernel kernel);
+void update_then_dots(Kernel kernel, double* W, std::size_t d, std::size_t k, const char* mask, const double* x,
+                      const double* g, const double* x_next, double* out);
+}  // namespace sgd_kernels
+
 }  // namespace tracer
