@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "core/models/sgd_classifier.hpp"
@@ -233,6 +234,44 @@ TEST(Sgd, OvrNormalisationSurvivesUnderflow) {
   ovr_probabilities(mixed, 3, p);
   const double s = 0.5 + 1 / (1 + std::exp(-3.0)) + 1 / (1 + std::exp(3.0));
   EXPECT_NEAR(p[0], 0.5 / s, 1e-15);
+}
+
+// ovr_probabilities skips exp and log1p where their results are known (huge
+// margins); it must give the plain formulas' bits: sigmoids 1 / (1 + exp(-m))
+// normalised, or, when every sigmoid underflows, log sigmoids and
+// log-sum-exp.
+TEST(Sgd, OvrNormalisationGivesThePlainFormulasBits) {
+  auto plain = [](const std::vector<double>& m) {
+    auto log_sigmoid = [](double z) { return z >= 0.0 ? -std::log1p(std::exp(-z)) : z - std::log1p(std::exp(z)); };
+    std::vector<double> p(m.size());
+    double s = 0.0;
+    for (std::size_t j = 0; j < m.size(); ++j) s += p[j] = 1.0 / (1.0 + std::exp(-m[j]));
+    if (!(s >= 1e-300)) {
+      double mx = -std::numeric_limits<double>::infinity();
+      for (double v : m) mx = std::max(mx, log_sigmoid(v));
+      s = 0.0;
+      for (std::size_t j = 0; j < m.size(); ++j) s += p[j] = std::exp(log_sigmoid(m[j]) - mx);
+    }
+    for (double& v : p) v *= 1.0 / s;
+    return p;
+  };
+  Rng rng(4);
+  int rows = 0;
+  for (double spread : {1.0, 30.0, 300.0, 3000.0}) {
+    for (double shift : {0.0, -45.0, -700.0, -720.0, -800.0, -1500.0}) {
+      for (int rep = 0; rep < 50; ++rep, ++rows) {
+        std::vector<double> m(11);
+        for (double& v : m) v = shift + spread * rng.normal();
+        std::vector<double> got(m.size());
+        ovr_probabilities(m.data(), m.size(), got.data());
+        const auto want = plain(m);
+        for (std::size_t j = 0; j < m.size(); ++j)
+          ASSERT_EQ(std::memcmp(&got[j], &want[j], sizeof(double)), 0)
+              << "margin " << m[j] << ": " << got[j] << " vs " << want[j];
+      }
+    }
+  }
+  EXPECT_EQ(rows, 1200);
 }
 
 TEST(Sgd, BinaryProblemGivesComplementaryProbabilities) {

@@ -175,8 +175,28 @@ void rank1_update(double* __restrict W, std::size_t d, std::size_t k, const char
   }
 }
 
-// log(sigmoid(z)) = -softplus(-z), stable for any finite z.
-double log_sigmoid(double z) { return z >= 0.0 ? -std::log1p(std::exp(-z)) : z - std::log1p(std::exp(z)); }
+// log(sigmoid(z)) = -softplus(-z), stable for any finite z. For z < -40,
+// exp(z) < 5e-18 is below half an ulp of z, so z - log1p(exp(z)) rounds to z:
+// returned without the two calls (the fallback below runs when every margin is
+// under -690, where these calls, and exp's underflow path, were the cost).
+double log_sigmoid(double z) {
+  if (z < -40.0) return z;
+  return z >= 0.0 ? -std::log1p(std::exp(-z)) : z - std::log1p(std::exp(z));
+}
+
+// exp(x) for x <= 0, bit for bit, without the call where it underflows to 0.
+double exp_nonpositive_or_zero(double x) { return x < -746.0 ? 0.0 : std::exp(x); }
+
+// 1 / (1 + exp(-z)), bit for bit, without calling exp where its result is
+// known: for z > 50, exp(-z) < 2e-22 and 1 + exp(-z) rounds to 1; for z < -710,
+// exp(-z) overflows to inf and the quotient is 0. SGD margins are often in
+// the hundreds, and glibc's exp takes a slow errno path on every overflow and
+// underflow (a third of sgd_log's routing time before this).
+double sigmoid_of_margin(double z) {
+  if (z > 50.0) return 1.0;
+  if (z < -710.0) return 0.0;
+  return 1.0 / (1.0 + std::exp(-z));
+}
 
 // Normalises OvR sigmoids of margins m[0..k) into out[active[j]] (others 0).
 // Fast path: sigmoids directly (one exp each). If they all underflow (every
@@ -188,7 +208,7 @@ void ovr_normalise(const T* m, std::size_t stride, std::size_t k, const std::vec
   for (std::size_t c = 0; c < n_classes; ++c) out[c * out_stride] = 0.0;
   double s = 0.0;
   for (std::size_t j = 0; j < k; ++j) {
-    const double e = 1.0 / (1.0 + std::exp(-static_cast<double>(m[j * stride])));
+    const double e = sigmoid_of_margin(static_cast<double>(m[j * stride]));
     out[active[j] * out_stride] = e;
     s += e;
   }
@@ -197,7 +217,7 @@ void ovr_normalise(const T* m, std::size_t stride, std::size_t k, const std::vec
     for (std::size_t j = 0; j < k; ++j) ls_max = std::max(ls_max, log_sigmoid(static_cast<double>(m[j * stride])));
     s = 0.0;
     for (std::size_t j = 0; j < k; ++j) {
-      const double e = std::exp(log_sigmoid(static_cast<double>(m[j * stride])) - ls_max);
+      const double e = exp_nonpositive_or_zero(log_sigmoid(static_cast<double>(m[j * stride])) - ls_max);
       out[active[j] * out_stride] = e;
       s += e;  // >= 1: the maximal term is exp(0)
     }
