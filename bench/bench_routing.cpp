@@ -23,6 +23,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -176,6 +178,25 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
 #ifndef TRACER_BASELINE_BENCH
+  // TRACER_BENCH_AFFINE_ISA=avx2 (or sse2, portable, avx512) measures the row
+  // paths with that kernel instead of the widest one this CPU runs, e.g. the
+  // AVX2 kernel on an AVX-512 machine.
+  if (const char* want = std::getenv("TRACER_BENCH_AFFINE_ISA")) {
+    bool known = false;
+    for (AffineIsa isa : {AffineIsa::kPortable, AffineIsa::kSse2, AffineIsa::kAvx2, AffineIsa::kAvx512}) {
+      if (std::string(want) != affine_isa_name(isa)) continue;
+      known = true;
+      if (!affine_isa_supported(isa)) {
+        std::fprintf(stderr, "TRACER_BENCH_AFFINE_ISA=%s: this CPU cannot run that kernel\n", want);
+        return 2;
+      }
+      use_affine_isa(isa);
+    }
+    if (!known) {
+      std::fprintf(stderr, "TRACER_BENCH_AFFINE_ISA=%s: expected portable, sse2, avx2 or avx512\n", want);
+      return 2;
+    }
+  }
   benchmark::AddCustomContext("affine_kernel", affine_kernel_name());
 #endif
   benchmark::RunSpecifiedBenchmarks();

@@ -202,5 +202,31 @@ TEST(ScaledAffine, UnsupportedKernelIsACallerBug) {
     }
 }
 
+// use_affine_isa switches the default row path to another kernel (for
+// benchmarks), and refuses one this CPU cannot run.
+TEST(ScaledAffine, UseAffineIsaSwitchesTheDefaultKernel) {
+  const AffineIsa widest = affine_kernel_isa();
+  Layer L = make_layer(768, 77, 3);
+  Rng rng(5);
+  std::vector<float> x(768), y_widest(L.packed.padded_out()), y(L.packed.padded_out());
+  for (auto& v : x) v = static_cast<float>(rng.normal());
+  L.packed.apply(x.data(), y_widest.data(), false);
+  for (AffineIsa isa : supported_isas()) {
+    use_affine_isa(isa);
+    EXPECT_EQ(affine_kernel_isa(), isa);
+    EXPECT_STREQ(affine_kernel_name(), affine_isa_name(isa));
+    L.packed.apply(x.data(), y.data(), false);
+    if (fused(isa) && fused(widest)) {
+      EXPECT_EQ(std::memcmp(y.data(), y_widest.data(), 77 * sizeof(float)), 0) << affine_isa_name(isa);
+    }
+  }
+  for (AffineIsa isa : kAllIsas)
+    if (!affine_isa_supported(isa)) {
+      EXPECT_THROW(use_affine_isa(isa), InternalError);
+    }
+  use_affine_isa(widest);
+  EXPECT_EQ(affine_kernel_isa(), widest);
+}
+
 }  // namespace
 }  // namespace tracer

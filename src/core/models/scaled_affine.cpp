@@ -278,8 +278,8 @@ struct Selected {
   Kernel kernel;
 };
 
-const Selected& selected() {
-  static const Selected s = [] {
+Selected& selected() {
+  static Selected s = [] {
     AffineIsa isa = AffineIsa::kPortable;
     for (AffineIsa c : {AffineIsa::kAvx512, AffineIsa::kAvx2, AffineIsa::kSse2})
       if (affine_isa_supported(c)) {
@@ -335,6 +335,8 @@ bool affine_isa_supported(AffineIsa isa) {
 }
 
 AffineIsa affine_kernel_isa() { return selected().isa; }
+
+void use_affine_isa(AffineIsa isa) { selected() = Selected{isa, kernel_for(isa)}; }
 const char* affine_kernel_name() { return affine_isa_name(selected().isa); }
 
 void PackedAffine::pack(const arma::mat& W, const arma::rowvec& b) {

@@ -45,6 +45,11 @@ bool affine_isa_supported(AffineIsa isa);
 AffineIsa affine_kernel_isa();
 /// affine_isa_name(affine_kernel_isa()), for benchmark and manifest context.
 const char* affine_kernel_name();
+/// Makes every row path use `isa` from now on (InternalError if this CPU
+/// cannot run it), so a benchmark can measure the AVX2 kernel on an AVX-512
+/// CPU. The FMA kernels give the same bits, so results do not change. Call it
+/// before any routing starts: it is not synchronised with running row paths.
+void use_affine_isa(AffineIsa isa);
 
 /// Minimal 64-byte-aligned allocator (cache-line aligned panels).
 template <class T>
