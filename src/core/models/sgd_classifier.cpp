@@ -148,19 +148,27 @@ __attribute__((target("avx2,fma"))) void update_then_dots_avx2(double* __restric
   }
 }
 
-bool cpu_has_avx2_fma() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has;
-}
 #endif
 
-void update_then_dots(double* __restrict W, std::size_t d, std::size_t k, const char* __restrict mask,
-                      const double* __restrict x, const double* __restrict g, const double* __restrict x_next,
-                      double* __restrict out) {
+// The AVX2 + FMA test of the affine row kernels (the same CPU features), asked once.
+bool cpu_runs_avx2_kernel() {
+  static const bool runs = affine_isa_supported(AffineIsa::kAvx2);
+  return runs;
+}
+
+void run_update_then_dots(sgd_kernels::Kernel kernel, double* W, std::size_t d, std::size_t k, const char* mask,
+                          const double* x, const double* g, const double* x_next, double* out) {
 #if TRACER_X86_KERNELS
-  if (cpu_has_avx2_fma()) return update_then_dots_avx2(W, d, k, mask, x, g, x_next, out);
+  if (kernel == sgd_kernels::Kernel::avx2) return update_then_dots_avx2(W, d, k, mask, x, g, x_next, out);
 #endif
   update_then_dots_portable(W, d, k, mask, x, g, x_next, out);
+}
+
+// The fused step with the widest kernel this CPU runs (all give the same bits).
+void update_then_dots(double* W, std::size_t d, std::size_t k, const char* mask, const double* x, const double* g,
+                      const double* x_next, double* out) {
+  run_update_then_dots(cpu_runs_avx2_kernel() ? sgd_kernels::Kernel::avx2 : sgd_kernels::Kernel::portable, W, d, k,
+                       mask, x, g, x_next, out);
 }
 
 // W[:, m] += g[m] x for every masked column (a rank-1 update).
@@ -236,22 +244,12 @@ void ovr_probabilities(const double* margins, std::size_t k, double* out) {
 
 namespace sgd_kernels {
 
-bool available(Kernel kernel) {
-  if (kernel == Kernel::portable) return true;
-#if TRACER_X86_KERNELS
-  return cpu_has_avx2_fma();
-#else
-  return false;
-#endif
-}
+bool available(Kernel kernel) { return kernel == Kernel::portable || cpu_runs_avx2_kernel(); }
 
 void update_then_dots(Kernel kernel, double* W, std::size_t d, std::size_t k, const char* mask, const double* x,
                       const double* g, const double* x_next, double* out) {
   if (!available(kernel)) throw InternalError("sgd_kernels::update_then_dots: kernel not available on this CPU");
-#if TRACER_X86_KERNELS
-  if (kernel == Kernel::avx2) return update_then_dots_avx2(W, d, k, mask, x, g, x_next, out);
-#endif
-  update_then_dots_portable(W, d, k, mask, x, g, x_next, out);
+  run_update_then_dots(kernel, W, d, k, mask, x, g, x_next, out);
 }
 
 }  // namespace sgd_kernels
