@@ -20,6 +20,19 @@ using testing::valid_probabilities;
 
 SgdClassifier make() { return SgdClassifier("sgd_log", {}); }
 
+// scikit-learn's scalar Log loss and its derivative (sgd_fast.pyx), with the
+// |z| > 18 cut-offs, for margin-times-label z and label y = +-1.
+double sklearn_log_loss(double z) {
+  if (z > 18.0) return std::exp(-z);
+  if (z < -18.0) return -z;
+  return std::log1p(std::exp(-z));
+}
+double sklearn_log_dloss(double z, double y) {
+  if (z > 18.0) return -y * std::exp(-z);
+  if (z < -18.0) return -y;
+  return -y / (std::exp(z) + 1.0);
+}
+
 // The vectorised loss kernel against scikit-learn's scalar Log loss
 // (sgd_fast.pyx: loss and dloss with the |z| > 18 cut-offs).
 TEST(Sgd, VectorisedLogLossMatchesScikitLearnsScalarFormulas) {
@@ -37,17 +50,7 @@ TEST(Sgd, VectorisedLogLossMatchesScikitLearnsScalarFormulas) {
   exp_nonpositive_inplace(u.data(), u.size());
   log_loss_and_dloss_many(z.data(), u.data(), y.data(), loss.data(), dloss.data(), z.size());
   for (std::size_t i = 0; i < z.size(); ++i) {
-    double want_loss, want_dloss;
-    if (z[i] > 18.0) {
-      want_loss = std::exp(-z[i]);
-      want_dloss = -y[i] * std::exp(-z[i]);
-    } else if (z[i] < -18.0) {
-      want_loss = -z[i];
-      want_dloss = -y[i];
-    } else {
-      want_loss = std::log1p(std::exp(-z[i]));
-      want_dloss = -y[i] / (std::exp(z[i]) + 1.0);
-    }
+    const double want_loss = sklearn_log_loss(z[i]), want_dloss = sklearn_log_dloss(z[i], y[i]);
     EXPECT_NEAR(loss[i], want_loss, 2e-15 * std::abs(want_loss)) << "z = " << z[i];
     EXPECT_NEAR(dloss[i], want_dloss, 2e-15 * std::abs(want_dloss)) << "z = " << z[i];
   }
@@ -66,18 +69,8 @@ arma::mat reference_sgd_margins(const arma::mat& X, const arma::uvec& y, std::si
   scaler.fit(X);
   const arma::mat Z = scaler.transform(X);
   const arma::uword n = Z.n_rows, d = Z.n_cols;
-  auto dloss_of = [](double z, double yy) {
-    if (z > 18.0) return -yy * std::exp(-z);
-    if (z < -18.0) return -yy;
-    return -yy / (std::exp(z) + 1.0);
-  };
-  auto loss_of = [](double z) {
-    if (z > 18.0) return std::exp(-z);
-    if (z < -18.0) return -z;
-    return std::log1p(std::exp(-z));
-  };
   const double typw = std::sqrt(1.0 / std::sqrt(alpha));
-  const double eta0 = typw / std::max(1.0, dloss_of(-typw, 1.0));
+  const double eta0 = typw / std::max(1.0, sklearn_log_dloss(-typw, 1.0));
   const double t0 = 1.0 / (eta0 * alpha);
   arma::mat margins(Xeval.n_rows, n_classes);
   const arma::mat Zeval = scaler.transform(Xeval);
@@ -94,9 +87,9 @@ arma::mat reference_sgd_margins(const arma::mat& X, const arma::uvec& y, std::si
       for (std::size_t i : order) {
         const double yy = y[i] == cls ? 1.0 : -1.0;
         const double z = (arma::dot(Z.row(i), w) * wscale + b) * yy;
-        sumloss += loss_of(z);
+        sumloss += sklearn_log_loss(z);
         const double eta = 1.0 / (alpha * (t0 + t - 1.0));
-        const double update = -eta * std::clamp(dloss_of(z, yy), -1e12, 1e12);
+        const double update = -eta * std::clamp(sklearn_log_dloss(z, yy), -1e12, 1e12);
         wscale *= std::max(0.0, 1.0 - eta * alpha);
         if (wscale < 1e-9) {
           w *= wscale;
