@@ -9,9 +9,10 @@
 //   BM_LogRegFit_10000x768x77   one logreg_c1 fit
 //   BM_RouteSingleRow/<model>   Router::route_row (surrogate row path + acceptor),
 //                               counters median_us, p99_us (steady_clock per call)
-//   BM_RouteBatch/<model>       RoutingPolicy::route on 4,096 rows (the gate's path:
-//                               serving_probabilities + the same per-row rule),
-//                               counter rows_per_s
+//   BM_RouteBatch/<model>/threads:<t>  RoutingPolicy::route on 4,096 rows with t
+//                               threads (the gate's path: serving_probabilities,
+//                               4 rows per pass over the weights, + the same
+//                               per-row rule), counter rows_per_s
 //   BM_AffineKernel/<isa>/<in>/<out>  one PackedAffine::apply (a layer alone) with
 //                               each kernel this CPU runs: 768x77 (logreg),
 //                               768x256 (MLP layer 1, 786 KB of fp32 weights), 256x77
@@ -120,8 +121,9 @@ void BM_RouteSingleRow(benchmark::State& state, const char* model_name) {
 
 void BM_RouteBatch(benchmark::State& state, const char* model_name) {
   const Fixture& f = fixture(model_name);
+  const auto n_threads = static_cast<std::size_t>(state.range(0));
   for (auto _ : state) {
-    const RoutingDecision d = f.policy.route(f.rows);
+    const RoutingDecision d = f.policy.route(f.rows, n_threads);
     benchmark::DoNotOptimize(d.handled.memptr());
   }
   state.counters["rows_per_s"] =
@@ -164,7 +166,12 @@ BENCHMARK(BM_AffineKernel)
 
 #define TRACER_ROUTE_BENCH(model)                                                     \
   BENCHMARK_CAPTURE(BM_RouteSingleRow, model, #model)->Unit(benchmark::kMicrosecond); \
-  BENCHMARK_CAPTURE(BM_RouteBatch, model, #model)->Unit(benchmark::kMillisecond)
+  BENCHMARK_CAPTURE(BM_RouteBatch, model, #model)                                     \
+      ->ArgName("threads")                                                            \
+      ->Arg(1)                                                                        \
+      ->Arg(2)                                                                        \
+      ->UseRealTime()                                                                 \
+      ->Unit(benchmark::kMillisecond)
 TRACER_ROUTE_BENCH(logreg_c1);
 TRACER_ROUTE_BENCH(logreg_c10);
 TRACER_ROUTE_BENCH(sgd_log);

@@ -3,6 +3,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "core/acceptor.hpp"
@@ -32,6 +33,10 @@ TEST(Router, SingleRowRoutingEqualsTheBatchRuleTheGateChecks) {
   const arma::vec scores = acceptor->score(P);
   RoutingPolicy policy{Family::kL2D, model, acceptor, arma::median(scores)};
   const RoutingDecision batch = policy.route(X);
+  const RoutingDecision two_threads = policy.route(X, 2);
+  EXPECT_TRUE(arma::all(two_threads.handled == batch.handled));
+  EXPECT_TRUE(arma::all(two_threads.prediction == batch.prediction));
+  EXPECT_EQ(std::memcmp(two_threads.score.memptr(), batch.score.memptr(), n * sizeof(double)), 0);
   const Router router(policy);
   std::size_t handled = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -49,20 +54,25 @@ TEST(Router, SingleRowRoutingEqualsTheBatchRuleTheGateChecks) {
 }
 
 TEST(Router, ServingProbabilitiesAreTheRowPathBitForBit) {
-  // serving_probabilities reads X transposed; every row must still be exactly
-  // what predict_proba_row gives for that row, for the linear models and MLPs.
+  // serving_probabilities runs the models' block path (predict_proba_rows:
+  // tiles of 32 rows, blocks of 4, chunks of 256 per thread) and the
+  // default gather for trees; every row must still be exactly what
+  // predict_proba_row gives for that row, at any thread count. 600 rows:
+  // 3 chunks, the last one partial, ending in a partial block.
   Rng rng(8);
-  const std::size_t n = 37, d = 21, K = 5;
+  const std::size_t n = 600, d = 21, K = 5;
   arma::mat X(n, d);
   arma::uvec y(n);
   for (std::size_t i = 0; i < n; ++i) {
     y[i] = i % K;
     for (std::size_t j = 0; j < d; ++j) X(i, j) = (j == y[i] ? 2.0 : 0.0) + rng.normal();
   }
-  for (const char* name : {"logreg_c1", "sgd_log", "mlp_2h"}) {
+  for (const char* name : {"logreg_c1", "sgd_log", "mlp_2h", "dt"}) {
     std::shared_ptr<Surrogate> model = make_surrogate({name, {}});
     model->fit(X, y, K, {});
     const arma::mat P = serving_probabilities(*model, X);
+    const arma::mat P2 = serving_probabilities(*model, X, 2);
+    EXPECT_EQ(std::memcmp(P.memptr(), P2.memptr(), P.n_elem * sizeof(double)), 0) << name << ": threads changed bits";
     ASSERT_EQ(P.n_rows, n);
     ASSERT_EQ(P.n_cols, K);
     std::vector<double> out(K);

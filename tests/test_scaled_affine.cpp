@@ -228,5 +228,74 @@ TEST(ScaledAffine, UseAffineIsaSwitchesTheDefaultKernel) {
   EXPECT_EQ(affine_kernel_isa(), widest);
 }
 
+// The block kernels (4 rows per pass over the weights, the batch serving
+// path) compute each (row, output) as the row kernel's chain: equal bits, for
+// every kernel this CPU runs, every shape, relu on and off, both group orders.
+TEST(ScaledAffine, BlockKernelsGiveTheRowKernelsBits) {
+  constexpr std::size_t B = PackedAffine::kBlockRows;
+  Rng rng(21);
+  for (const auto& [in, out] : kShapes) {
+    Layer L = make_layer(in, out, 5 * in + out);
+    const std::size_t ldy = L.packed.padded_out() + 3;  // a stride wider than the row
+    std::vector<float> rows(B * in), xb(B * in);
+    for (auto& v : rows) v = static_cast<float>(rng.normal());
+    for (std::size_t r = 0; r < B; ++r)
+      for (std::size_t i = 0; i < in; ++i) xb[i * B + r] = rows[r * in + i];
+    for (AffineIsa isa : supported_isas())
+      for (bool relu : {false, true})
+        for (bool reverse : {false, true}) {
+          std::vector<float> y(B * ldy, -7.0f), ref(L.packed.padded_out());
+          L.packed.apply_block(xb.data(), y.data(), ldy, relu, isa, reverse);
+          for (std::size_t r = 0; r < B; ++r) {
+            L.packed.apply(rows.data() + r * in, ref.data(), relu, isa);
+            EXPECT_EQ(std::memcmp(ref.data(), y.data() + r * ldy, ref.size() * sizeof(float)), 0)
+                << affine_isa_name(isa) << " " << in << "x" << out << " row " << r << " relu=" << relu;
+            for (std::size_t o = ref.size(); o < ldy; ++o) EXPECT_EQ(y[r * ldy + o], -7.0f) << "wrote past the row";
+          }
+        }
+  }
+}
+
+// forward_rows (tiles of 32 rows, blocks of 4, read in place from a
+// column-major batch) gives each row exactly forward() of that row, for a
+// row count with a partial tile and a partial block, from an offset.
+TEST(ScaledAffine, BlockForwardIsTheRowForward) {
+  Rng rng(23);
+  const std::size_t d = 96;
+  arma::rowvec mean = random_mat(1, d, rng, 0.05), scale(d);
+  for (auto& v : scale) v = 0.5 + std::abs(rng.normal());
+  const std::vector<AffineLayer> layers = {{random_mat(d, 40, rng, 0.1), random_mat(1, 40, rng, 0.1)},
+                                           {random_mat(40, 19, rng, 0.2), random_mat(1, 19, rng, 0.1)},
+                                           {random_mat(19, 7, rng, 0.3), random_mat(1, 7, rng, 0.1)}};
+  ScaledAffineStack stack;
+  stack.build(mean, scale, layers);
+  const arma::mat X = random_mat(83, d, rng);
+  const std::size_t first = 5, count = 71;  // 2 full tiles + 7 rows: a block of 3 at the end
+  std::vector<float> blocked;               // copied out: the logits live in scratch that forward() reuses
+  std::size_t seen = 0;
+  stack.forward_rows(X, first, count, [&](std::size_t r, const float* z) {
+    EXPECT_EQ(r, seen++);
+    blocked.insert(blocked.end(), z, z + 7);
+  });
+  ASSERT_EQ(seen, count);
+  for (std::size_t r = 0; r < count; ++r) {
+    const arma::rowvec x = X.row(first + r);
+    const float* ref = stack.forward(x.memptr(), d);
+    EXPECT_EQ(std::memcmp(blocked.data() + 7 * r, ref, 7 * sizeof(float)), 0) << "row " << r;
+  }
+  for (AffineIsa isa : supported_isas()) {
+    const float* z = stack.forward_block(X.memptr() + 10, X.n_rows, 3, d, isa);
+    const std::vector<float> block(z, z + 3 * stack.out_stride());
+    for (std::size_t r = 0; r < 3; ++r) {
+      const arma::rowvec x = X.row(10 + r);
+      const float* ref = stack.forward(x.memptr(), d, isa);
+      EXPECT_EQ(std::memcmp(block.data() + r * stack.out_stride(), ref, 7 * sizeof(float)), 0)
+          << affine_isa_name(isa) << " row " << r;
+    }
+  }
+  EXPECT_THROW(stack.forward_rows(X, 80, 4, [](std::size_t, const float*) {}), InternalError);
+  EXPECT_THROW(stack.forward_block(X.memptr(), X.n_rows, 5, d), InternalError);
+}
+
 }  // namespace
 }  // namespace tracer

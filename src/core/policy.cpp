@@ -1,7 +1,10 @@
 #include "core/policy.hpp"
 
 #include "core/errors.hpp"
+#include "core/parallel.hpp"
 #include "core/router.hpp"
+
+#include <algorithm>
 
 namespace tracer {
 
@@ -66,10 +69,29 @@ RoutingDecision RoutingPolicy::route_probabilities(const arma::mat& probs) const
   return d;
 }
 
-RoutingDecision RoutingPolicy::route(const arma::mat& X) const {
+RoutingDecision RoutingPolicy::route(const arma::mat& X, std::size_t n_threads) const {
   if (family == Family::kNone) return route_probabilities(arma::mat(X.n_rows, 1, arma::fill::zeros));
   TRACER_CHECK(surrogate, "policy without a surrogate");
-  return route_probabilities(serving_probabilities(*surrogate, X));
+  // The probabilities as computed (column i = row i), each row routed from
+  // its contiguous column: the values route_probabilities would read from
+  // the n x K matrix, without the transposed copy.
+  const arma::mat Pt = serving_probabilities_by_column(*surrogate, X, n_threads);
+  const arma::uword n = X.n_rows;
+  RoutingDecision d;
+  d.prediction.set_size(n);
+  d.score.set_size(n);
+  d.handled.set_size(n);
+  constexpr arma::uword kChunk = 256;
+  parallel_for((n + kChunk - 1) / kChunk, resolve_threads(n_threads), [&](std::size_t c) {
+    const arma::uword first = c * kChunk, last = std::min<arma::uword>(n, first + kChunk);
+    for (arma::uword i = first; i < last; ++i) {
+      const RouteResult r = route_probability_row(*this, Pt.colptr(i), Pt.n_rows);
+      d.prediction[i] = r.label;
+      d.score[i] = r.score;
+      d.handled[i] = r.handled ? 1 : 0;
+    }
+  });
+  return d;
 }
 
 RoutingStats routing_stats(const RoutingDecision& d, const arma::uvec& teacher) {

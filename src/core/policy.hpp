@@ -46,8 +46,10 @@ struct RoutingPolicy {
   double threshold = 1.0;                      ///< accept iff score >= threshold (kL2D)
 
   /// Routes X (n x d) with the probabilities the router serves
-  /// (serving_probabilities). kNone defers everything.
-  RoutingDecision route(const arma::mat& X) const;
+  /// (serving_probabilities). kNone defers everything. Rows are split across
+  /// n_threads (0 = all hardware threads) in fixed chunks: the decision does
+  /// not depend on the thread count.
+  RoutingDecision route(const arma::mat& X, std::size_t n_threads = 1) const;
   /// The same rule applied to precomputed surrogate probabilities (n x K), so
   /// callers that already have them do not run the surrogate twice: row i is
   /// route_probability_row(*this, row i).

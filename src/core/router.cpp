@@ -1,24 +1,36 @@
 #include "core/router.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/parallel.hpp"
 
 namespace tracer {
 
-arma::mat serving_probabilities(const Surrogate& surrogate, const arma::mat& X) {
-  // Rows are read from X transposed (one contiguous column per row) and
-  // written as columns of P^T: reading row i of a column-major X in place
-  // touches d cache lines, one per feature. The values and the row path are
-  // the same, so the probabilities are the same bits.
-  const std::size_t K = surrogate.n_classes();
+arma::mat serving_probabilities_by_column(const Surrogate& surrogate, const arma::mat& X, std::size_t n_threads) {
+  // Chunks of rows, each written to its own columns of P^T (K x n, one
+  // contiguous column per row), so the result does not depend on the thread
+  // count; within a chunk the model's predict_proba_rows reads X in place
+  // (the affine models: 4 rows per pass over the weights) with the row
+  // path's bits.
+  constexpr std::size_t kChunk = 256;
+  const std::size_t K = surrogate.n_classes(), n = X.n_rows;
+  arma::mat Pt(K, n);
+  if (n == 0) return Pt;
+  const std::size_t n_chunks = (n + kChunk - 1) / kChunk;
+  parallel_for(n_chunks, resolve_threads(n_threads), [&](std::size_t c) {
+    const std::size_t first = c * kChunk, count = std::min(kChunk, n - first);
+    surrogate.predict_proba_rows(X, first, count, Pt.colptr(first));
+  });
+  return Pt;
+}
+
+arma::mat serving_probabilities(const Surrogate& surrogate, const arma::mat& X, std::size_t n_threads) {
   // No rows: Armadillo 11's transpose of a K x 0 matrix reads element (k, 0)
   // of a null buffer (UBSan: reference binding to null pointer).
-  if (X.n_rows == 0) return arma::mat(0, K);
-  const arma::mat Xt = X.t();
-  arma::mat Pt(K, X.n_rows);
-  for (arma::uword i = 0; i < X.n_rows; ++i) surrogate.predict_proba_row(Xt.colptr(i), Xt.n_rows, Pt.colptr(i));
-  return Pt.t();
+  if (X.n_rows == 0) return arma::mat(0, surrogate.n_classes());
+  return serving_probabilities_by_column(surrogate, X, n_threads).t();
 }
 
 Router::Router(RoutingPolicy policy) : policy_(std::move(policy)) {

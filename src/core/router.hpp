@@ -4,7 +4,8 @@
 // serving_probabilities() is how every split of the protocol (validation,
 // calibration, shadow, test) gets its surrogate probabilities, and Router is
 // how a single live query is answered. Both go through the model's single-row
-// path (Surrogate::predict_proba_row), and both decide with
+// path (Surrogate::predict_proba_row, or its block form predict_proba_rows,
+// which gives the same bits row by row), and both decide with
 // route_probability_row (policy.hpp), so a calibrated threshold means the same
 // thing in the gate and in production, to the last bit.
 #include <armadillo>
@@ -15,8 +16,12 @@
 namespace tracer {
 
 /// n x K probabilities of X (n x d) as the router serves them: row i is
-/// surrogate.predict_proba_row(row i of X).
-arma::mat serving_probabilities(const Surrogate& surrogate, const arma::mat& X);
+/// surrogate.predict_proba_row(row i of X), to the bit, at any n_threads
+/// (rows are split across threads in fixed chunks; 0 = all hardware threads).
+arma::mat serving_probabilities(const Surrogate& surrogate, const arma::mat& X, std::size_t n_threads = 1);
+/// The same probabilities transposed, K x n (column i = row i of X), as they
+/// are computed: routing reads them from here with no transposed copy.
+arma::mat serving_probabilities_by_column(const Surrogate& surrogate, const arma::mat& X, std::size_t n_threads = 1);
 
 class Router {
  public:

@@ -18,6 +18,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
+#include <algorithm>
 
 #include "core/errors.hpp"
 #include "core/model_params.hpp"
@@ -51,6 +53,30 @@ class Surrogate {
   /// predict_proba to float rounding for models with a float row path
   /// (linear models, MLPs; about 1e-6), exactly for trees.
   virtual void predict_proba_row(const double* x, std::size_t d, double* out) const = 0;
+
+  /// The batch form of predict_proba_row, used by serving_probabilities():
+  /// rows [first, first + count) of X (n x d), row first + r's probabilities
+  /// written to out + r * n_classes(), exactly the bits predict_proba_row
+  /// gives for that row (test: Router.ServingProbabilitiesAreTheRowPathBitForBit).
+  /// Models with a block kernel override it (the affine models: 4 rows per
+  /// pass over the weights); this default gathers rows a few at a time
+  /// (one cache line of each feature column per gather) and calls
+  /// predict_proba_row. Thread-safe like predict_proba_row.
+  virtual void predict_proba_rows(const arma::mat& X, std::size_t first, std::size_t count, double* out) const {
+    TRACER_CHECK(first + count <= X.n_rows, name() + ": predict_proba_rows: rows out of range");
+    constexpr std::size_t kGather = 8;
+    const std::size_t d = X.n_cols, K = n_classes();
+    thread_local std::vector<double> rows;
+    rows.resize(kGather * d);
+    for (std::size_t r0 = 0; r0 < count; r0 += kGather) {
+      const std::size_t nr = std::min(kGather, count - r0);
+      for (std::size_t j = 0; j < d; ++j) {
+        const double* col = X.colptr(j) + first + r0;
+        for (std::size_t r = 0; r < nr; ++r) rows[r * d + j] = col[r];
+      }
+      for (std::size_t r = 0; r < nr; ++r) predict_proba_row(rows.data() + r * d, d, out + (r0 + r) * K);
+    }
+  }
 
   /// Registry name, e.g. "logreg_c1".
   virtual std::string name() const = 0;

@@ -41,4 +41,10 @@ arma::mat LogisticRegression::predict_proba(const arma::mat& X) const {
   return softmax_rows(softmax_logits(scaler_.transform(X), W_));
 }
 
+void LogisticRegression::predict_proba_rows(const arma::mat& X, std::size_t first, std::size_t count,
+                                            double* out) const {
+  row_path_.forward_rows(X, first, count,
+                         [&](std::size_t r, const float* z) { softmax_row(z, n_classes_, out + r * n_classes_); });
+}
+
 }  // namespace tracer

@@ -256,4 +256,9 @@ void MlpClassifier::predict_proba_row(const double* x, std::size_t d, double* ou
   softmax_row(row_path_.forward(x, d), n_classes_, out);
 }
 
+void MlpClassifier::predict_proba_rows(const arma::mat& X, std::size_t first, std::size_t count, double* out) const {
+  row_path_.forward_rows(X, first, count,
+                         [&](std::size_t r, const float* z) { softmax_row(z, n_classes_, out + r * n_classes_); });
+}
+
 }  // namespace tracer

@@ -256,6 +256,173 @@ TRACER_AVX512 void kernel_avx512(const float* __restrict x, std::size_t in, cons
 
 #endif  // TRACER_X86_KERNELS
 
+// ---- row blocks: kBlockRows rows per pass over the weights ------------------
+// The batch serving path (serving_probabilities: every split of the protocol
+// and the gate) runs kBlockRows rows at once: each weight vector is loaded
+// once and used for every row of the block, so a layer streams its weights
+// from cache once per block instead of once per row, and the input is read
+// straight from the column-major batch (no transposed copy). Per (row,
+// output) the arithmetic is the row kernel's chain above, acc = fma(x_i,
+// w_io, acc) over i in order, then + b, then max(0, .): a row computed in a
+// block has exactly the bits of the same row computed alone (test:
+// ScaledAffine.BlockKernelsGiveTheRowKernelsBits).
+//
+// xb: the block's inputs interleaved, xb[i * kBlockRows + r] (rows past the
+// block's real count are zeros); y: row r at y + r * ldy.
+constexpr std::size_t R = PackedAffine::kBlockRows;
+
+using BlockKernel = void (*)(const float* xb, std::size_t in, const float* panels, std::size_t n_panels,
+                             const float* bias, float* y, std::size_t ldy, bool relu, bool reverse);
+
+// Fallback for kernels without a block form (portable, SSE2): the row kernel
+// on each row, de-interleaved.
+template <Kernel RowKernel>
+void block_by_rows(const float* xb, std::size_t in, const float* panels, std::size_t n_panels, const float* bias,
+                   float* y, std::size_t ldy, bool relu, bool reverse) {
+  thread_local std::vector<float> row;
+  row.resize(in);
+  for (std::size_t r = 0; r < R; ++r) {
+    for (std::size_t i = 0; i < in; ++i) row[i] = xb[i * R + r];
+    RowKernel(row.data(), in, panels, n_panels, bias, y + r * ldy, relu, reverse);
+  }
+}
+
+#if TRACER_X86_KERNELS
+
+#define TRACER_AVX2 __attribute__((target("avx2,fma")))
+
+// AVX2 + FMA: Rb rows (of the block's R) x G panels x 2 ymm accumulators.
+template <std::size_t Rb, std::size_t G>
+TRACER_AVX2 inline __attribute__((always_inline)) void block_group_avx2(
+    const float* __restrict xb, std::size_t in, const float* __restrict base, std::size_t stride,
+    const float* __restrict bias, float* __restrict y, std::size_t ldy, bool relu) {
+  __m256 acc[Rb * 2 * G];
+#pragma GCC unroll 16
+  for (std::size_t a = 0; a < Rb * 2 * G; ++a) acc[a] = _mm256_setzero_ps();
+  for (std::size_t i = 0; i < in; ++i) {
+#pragma GCC unroll 16
+    for (std::size_t g = 0; g < G; ++g) {
+      const float* w = base + g * stride + i * P;
+      const __m256 w0 = _mm256_load_ps(w), w1 = _mm256_load_ps(w + 8);
+#pragma GCC unroll 16
+      for (std::size_t r = 0; r < Rb; ++r) {
+        const __m256 xi = _mm256_broadcast_ss(xb + i * R + r);
+        acc[(r * G + g) * 2] = _mm256_fmadd_ps(xi, w0, acc[(r * G + g) * 2]);
+        acc[(r * G + g) * 2 + 1] = _mm256_fmadd_ps(xi, w1, acc[(r * G + g) * 2 + 1]);
+      }
+    }
+  }
+  const __m256 zero = _mm256_setzero_ps();
+#pragma GCC unroll 16
+  for (std::size_t r = 0; r < Rb; ++r)
+#pragma GCC unroll 16
+    for (std::size_t g = 0; g < G; ++g)
+#pragma GCC unroll 16
+      for (std::size_t q = 0; q < 2; ++q) {
+        __m256 v = _mm256_add_ps(acc[(r * G + g) * 2 + q], _mm256_load_ps(bias + g * P + 8 * q));
+        if (relu) v = _mm256_max_ps(v, zero);
+        _mm256_storeu_ps(y + r * ldy + g * P + 8 * q, v);
+      }
+}
+
+// All four rows, one panel at a time: 8 accumulators, the panel's two
+// weight vectors loaded once per input for the four rows, four broadcasts
+// (14 of the 16 ymm registers). Two rows x three panels (12 accumulators)
+// left no register free: GCC then re-loaded every weight vector for each
+// row, and the block ran slower than four single rows.
+TRACER_AVX2 void block_avx2(const float* __restrict xb, std::size_t in, const float* __restrict panels,
+                            std::size_t n_panels, const float* __restrict bias, float* __restrict y, std::size_t ldy,
+                            bool relu, bool reverse) {
+  const std::size_t stride = in * P;
+  for_balanced_groups<1>(n_panels, reverse, [&](std::size_t, std::size_t p) TRACER_AVX2 {
+    block_group_avx2<R, 1>(xb, in, panels + p * stride, stride, bias + p * P, y + p * P, ldy, relu);
+  });
+}
+#undef TRACER_AVX2
+
+#define TRACER_AVX512 __attribute__((target("avx512f")))
+
+// AVX-512F: all R rows x G panels, one zmm accumulator each (24 for G = 6).
+template <std::size_t G>
+TRACER_AVX512 inline __attribute__((always_inline)) void block_group_avx512(
+    const float* __restrict xb, std::size_t in, const float* __restrict base, std::size_t stride,
+    const float* __restrict bias, float* __restrict y, std::size_t ldy, bool relu) {
+  __m512 acc[R * G];
+#pragma GCC unroll 32
+  for (std::size_t a = 0; a < R * G; ++a) acc[a] = _mm512_setzero_ps();
+  for (std::size_t i = 0; i < in; ++i) {
+    __m512 xi[R];
+#pragma GCC unroll 16
+    for (std::size_t r = 0; r < R; ++r) xi[r] = _mm512_set1_ps(xb[i * R + r]);
+#pragma GCC unroll 16
+    for (std::size_t g = 0; g < G; ++g) {
+      const __m512 w = _mm512_load_ps(base + g * stride + i * P);
+#pragma GCC unroll 16
+      for (std::size_t r = 0; r < R; ++r) acc[r * G + g] = _mm512_fmadd_ps(xi[r], w, acc[r * G + g]);
+    }
+  }
+  const __m512 zero = _mm512_setzero_ps();
+#pragma GCC unroll 16
+  for (std::size_t r = 0; r < R; ++r)
+#pragma GCC unroll 16
+    for (std::size_t g = 0; g < G; ++g) {
+      __m512 v = _mm512_add_ps(acc[r * G + g], _mm512_load_ps(bias + g * P));
+      if (relu) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ), v);
+      _mm512_storeu_ps(y + r * ldy + g * P, v);
+    }
+}
+
+TRACER_AVX512 void block_avx512(const float* __restrict xb, std::size_t in, const float* __restrict panels,
+                                std::size_t n_panels, const float* __restrict bias, float* __restrict y,
+                                std::size_t ldy, bool relu, bool reverse) {
+  const std::size_t stride = in * P;
+  for_balanced_groups<6>(n_panels, reverse, [&](std::size_t G, std::size_t p) TRACER_AVX512 {
+    const float* b = panels + p * stride;
+    float* out = y + p * P;
+    const float* bb = bias + p * P;
+    switch (G) {
+      case 6:
+        block_group_avx512<6>(xb, in, b, stride, bb, out, ldy, relu);
+        break;
+      case 5:
+        block_group_avx512<5>(xb, in, b, stride, bb, out, ldy, relu);
+        break;
+      case 4:
+        block_group_avx512<4>(xb, in, b, stride, bb, out, ldy, relu);
+        break;
+      case 3:
+        block_group_avx512<3>(xb, in, b, stride, bb, out, ldy, relu);
+        break;
+      case 2:
+        block_group_avx512<2>(xb, in, b, stride, bb, out, ldy, relu);
+        break;
+      default:
+        block_group_avx512<1>(xb, in, b, stride, bb, out, ldy, relu);
+        break;
+    }
+  });
+}
+#undef TRACER_AVX512
+
+#endif  // TRACER_X86_KERNELS
+
+BlockKernel block_kernel_for(AffineIsa isa) {
+  TRACER_CHECK(affine_isa_supported(isa),
+               std::string("affine kernel '") + affine_isa_name(isa) + "' is not supported by this build or CPU");
+  switch (isa) {
+#if TRACER_X86_KERNELS
+    case AffineIsa::kSse2:
+      return block_by_rows<kernel_sse2>;
+    case AffineIsa::kAvx2:
+      return block_avx2;
+    case AffineIsa::kAvx512:
+      return block_avx512;
+#endif
+    default:
+      return block_by_rows<kernel_portable>;
+  }
+}
+
 Kernel kernel_for(AffineIsa isa) {
   TRACER_CHECK(affine_isa_supported(isa),
                std::string("affine kernel '") + affine_isa_name(isa) + "' is not supported by this build or CPU");
@@ -276,6 +443,7 @@ Kernel kernel_for(AffineIsa isa) {
 struct Selected {
   AffineIsa isa;
   Kernel kernel;
+  BlockKernel block;
 };
 
 Selected& selected() {
@@ -286,14 +454,14 @@ Selected& selected() {
         isa = c;
         break;
       }
-    return Selected{isa, kernel_for(isa)};
+    return Selected{isa, kernel_for(isa), block_kernel_for(isa)};
   }();
   return s;
 }
 
 // Per-thread scratch buffer `slot` of at least n floats (allocates only when it grows).
 float* row_scratch(std::size_t slot, std::size_t n) {
-  thread_local std::array<std::vector<float>, 4> buffers;
+  thread_local std::array<std::vector<float>, 5> buffers;
   auto& buf = buffers.at(slot);
   if (buf.size() < n) buf.resize(n);
   return buf.data();
@@ -336,7 +504,7 @@ bool affine_isa_supported(AffineIsa isa) {
 
 AffineIsa affine_kernel_isa() { return selected().isa; }
 
-void use_affine_isa(AffineIsa isa) { selected() = Selected{isa, kernel_for(isa)}; }
+void use_affine_isa(AffineIsa isa) { selected() = Selected{isa, kernel_for(isa), block_kernel_for(isa)}; }
 const char* affine_kernel_name() { return affine_isa_name(selected().isa); }
 
 void PackedAffine::pack(const arma::mat& W, const arma::rowvec& b) {
@@ -359,6 +527,15 @@ void PackedAffine::apply(const float* x, float* y, bool relu, bool reverse_group
 
 void PackedAffine::apply(const float* x, float* y, bool relu, AffineIsa isa, bool reverse_groups) const {
   kernel_for(isa)(x, in_, panels_.data(), n_panels_, bias_.data(), y, relu, reverse_groups);
+}
+
+void PackedAffine::apply_block(const float* xb, float* y, std::size_t ldy, bool relu, bool reverse_groups) const {
+  selected().block(xb, in_, panels_.data(), n_panels_, bias_.data(), y, ldy, relu, reverse_groups);
+}
+
+void PackedAffine::apply_block(const float* xb, float* y, std::size_t ldy, bool relu, AffineIsa isa,
+                               bool reverse_groups) const {
+  block_kernel_for(isa)(xb, in_, panels_.data(), n_panels_, bias_.data(), y, ldy, relu, reverse_groups);
 }
 
 void ScaledAffineStack::fold_standardisation(const arma::rowvec& mean, const arma::rowvec& scale, arma::mat& W,
@@ -409,6 +586,85 @@ const float* ScaledAffineStack::forward(const double* x, std::size_t d) const {
   return forward_layers(layers_, x, d, [](const PackedAffine& layer, const float* in, float* out, bool relu, bool rev) {
     layer.apply(in, out, relu, rev);
   });
+}
+
+namespace {
+
+// The block form of forward_layers: one block of kBlockRows rows, already
+// interleaved (xb[j * kBlockRows + r]), through every layer. Hidden outputs
+// (row-major, ldy = padded_out) are re-interleaved for the next layer.
+template <class ApplyBlock>
+const float* forward_block_layers(const std::vector<PackedAffine>& layers, const float* xb, std::size_t d,
+                                  ApplyBlock&& apply) {
+  TRACER_CHECK(!layers.empty(), "ScaledAffineStack::forward_block before build (predict before fit)");
+  TRACER_CHECK(d == layers.front().in_dim(),
+               "ScaledAffineStack::forward_block: row length differs from the fitted features");
+  thread_local bool reverse = false;
+  reverse = !reverse;
+  float* y = nullptr;
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    const std::size_t ldy = layers[l].padded_out();
+    y = row_scratch(1 + (l % 2), R * ldy);
+    apply(layers[l], xb, y, ldy, l + 1 < layers.size(), reverse);
+    if (l + 1 < layers.size()) {
+      const std::size_t next_in = layers[l].out_dim();
+      float* next = row_scratch(3, next_in * R);
+      for (std::size_t o = 0; o < next_in; ++o)
+        for (std::size_t r = 0; r < R; ++r) next[o * R + r] = y[r * ldy + o];
+      xb = next;
+    }
+  }
+  return y;
+}
+
+}  // namespace
+
+const float* ScaledAffineStack::interleave_tile(const double* X, std::size_t ld, std::size_t n_rows, std::size_t d,
+                                                std::size_t next_rows) {
+  TRACER_CHECK(n_rows >= 1 && n_rows <= kTileRows && n_rows <= ld, "ScaledAffineStack: bad tile size");
+  const std::size_t n_blocks = (n_rows + R - 1) / R;
+  float* tile = row_scratch(4, n_blocks * d * R);
+  // Column by column: n_rows contiguous doubles read per feature (a few
+  // cache lines of one page), written to each block's slot for the feature.
+  // The columns are ld * 8 bytes apart, one page each, more streams than
+  // the hardware prefetcher follows: without help every tile waits on
+  // memory for every feature. So each column's lines of the next tile are
+  // prefetched now (into L2), to be read after this tile's compute.
+  constexpr std::size_t kLine = 64 / sizeof(double);
+  for (std::size_t j = 0; j < d; ++j) {
+    const double* col = X + j * ld;
+    for (std::size_t r = 0; r < next_rows; r += kLine) __builtin_prefetch(col + n_rows + r, 0, 2);
+    float* dst = tile + j * R;
+    const std::size_t full = n_rows / R;
+    for (std::size_t blk = 0; blk < full; ++blk)  // 4 contiguous doubles -> 4 contiguous floats (vectorised)
+      for (std::size_t r = 0; r < R; ++r) dst[blk * d * R + r] = static_cast<float>(col[blk * R + r]);
+    for (std::size_t r = full * R; r < n_blocks * R; ++r)
+      dst[full * d * R + r % R] = r < n_rows ? static_cast<float>(col[r]) : 0.0f;
+  }
+  return tile;
+}
+
+const float* ScaledAffineStack::forward_interleaved(const float* xb, std::size_t d) const {
+  return forward_block_layers(
+      layers_, xb, d, [](const PackedAffine& layer, const float* in, float* y, std::size_t ldy, bool relu, bool rev) {
+        layer.apply_block(in, y, ldy, relu, rev);
+      });
+}
+
+const float* ScaledAffineStack::forward_block(const double* X, std::size_t ld, std::size_t n_rows,
+                                              std::size_t d) const {
+  TRACER_CHECK(n_rows <= R, "ScaledAffineStack::forward_block: more rows than a block");
+  return forward_interleaved(interleave_tile(X, ld, n_rows, d, 0), d);
+}
+
+const float* ScaledAffineStack::forward_block(const double* X, std::size_t ld, std::size_t n_rows, std::size_t d,
+                                              AffineIsa isa) const {
+  TRACER_CHECK(affine_isa_supported(isa),
+               std::string("affine kernel '") + affine_isa_name(isa) + "' is not supported by this build or CPU");
+  TRACER_CHECK(n_rows <= R, "ScaledAffineStack::forward_block: more rows than a block");
+  return forward_block_layers(layers_, interleave_tile(X, ld, n_rows, d, 0), d,
+                              [isa](const PackedAffine& layer, const float* in, float* y, std::size_t ldy, bool relu,
+                                    bool rev) { layer.apply_block(in, y, ldy, relu, isa, rev); });
 }
 
 const float* ScaledAffineStack::forward(const double* x, std::size_t d, AffineIsa isa) const {

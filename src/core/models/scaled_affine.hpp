@@ -31,6 +31,8 @@
 #include <new>
 #include <vector>
 
+#include "core/errors.hpp"
+
 namespace tracer {
 
 /// The affine kernels. kPortable is scalar std::fma (the reference the FMA
@@ -71,6 +73,8 @@ struct CacheAlignedAllocator {
 class PackedAffine {
  public:
   static constexpr std::size_t kPanel = 16;
+  /// Rows per call of apply_block.
+  static constexpr std::size_t kBlockRows = 4;
 
   /// W: in x out (double), b: 1 x out (b.n_elem == W.n_cols).
   void pack(const arma::mat& W, const arma::rowvec& b);
@@ -81,6 +85,13 @@ class PackedAffine {
   /// the bit; only the memory access order changes).
   void apply(const float* x, float* y, bool relu, bool reverse_groups = false) const;
   void apply(const float* x, float* y, bool relu, AffineIsa isa, bool reverse_groups = false) const;
+  /// apply() on kBlockRows rows at once, each weight loaded once for all of
+  /// them. xb: the rows interleaved, xb[i * kBlockRows + r] for i < in_dim();
+  /// y: row r's padded_out() outputs at y + r * ldy (ldy >= padded_out()).
+  /// Row r's outputs have exactly the bits apply() gives for that row alone.
+  void apply_block(const float* xb, float* y, std::size_t ldy, bool relu, bool reverse_groups = false) const;
+  void apply_block(const float* xb, float* y, std::size_t ldy, bool relu, AffineIsa isa,
+                   bool reverse_groups = false) const;
 
   std::size_t in_dim() const { return in_; }
   std::size_t out_dim() const { return out_; }
@@ -117,6 +128,45 @@ class ScaledAffineStack {
   /// The same with a given kernel (tests; isa must be supported).
   const float* forward(const double* x, std::size_t d, AffineIsa isa) const;
 
+  /// Forward pass of a block of 1..kBlockRows rows read in place from a
+  /// column-major batch: row r's feature j is X[j * ld + r] (X = the first
+  /// row's address, ld = the batch's row count). Returns the logits of row r
+  /// at result + r * out_stride(), in a per-thread scratch buffer valid until
+  /// the next forward call on this thread. Row r's logits are exactly
+  /// forward() of that row (test: ScaledAffine.BlockForwardIsTheRowForward).
+  const float* forward_block(const double* X, std::size_t ld, std::size_t n_rows, std::size_t d) const;
+  const float* forward_block(const double* X, std::size_t ld, std::size_t n_rows, std::size_t d, AffineIsa isa) const;
+  /// Distance between rows in forward_block's result.
+  std::size_t out_stride() const { return layers_.empty() ? 0 : layers_.back().padded_out(); }
+
+  /// Rows [first, first + count) of X (n x d) through the block path:
+  /// per_row(r, logits) for r = 0..count-1 in order, logits = row first + r's
+  /// out_dim() logits, exactly forward() of that row (valid during the call;
+  /// per_row must not run a forward pass on this thread: the logits live in
+  /// the same per-thread scratch).
+  /// X is converted kTileRows rows at a time (contiguous reads down each
+  /// feature column), then run kBlockRows at a time.
+  template <class PerRow>
+  void forward_rows(const arma::mat& X, std::size_t first, std::size_t count, PerRow&& per_row) const {
+    TRACER_CHECK(first + count <= X.n_rows, "ScaledAffineStack::forward_rows: rows out of range");
+    constexpr std::size_t B = PackedAffine::kBlockRows;
+    const std::size_t d = X.n_cols;
+    for (std::size_t t0 = 0; t0 < count; t0 += kTileRows) {
+      const std::size_t nt = count - t0 < kTileRows ? count - t0 : kTileRows;
+      const std::size_t rest = count - t0 - nt;
+      const float* tile =
+          interleave_tile(X.memptr() + first + t0, X.n_rows, nt, d, rest < kTileRows ? rest : kTileRows);
+      for (std::size_t b0 = 0; b0 < nt; b0 += B) {
+        const float* z = forward_interleaved(tile + (b0 / B) * d * B, d);
+        const std::size_t nb = nt - b0 < B ? nt - b0 : B;
+        for (std::size_t r = 0; r < nb; ++r) per_row(t0 + b0 + r, z + r * out_stride());
+      }
+    }
+  }
+
+  /// Rows converted to float per step of forward_rows.
+  static constexpr std::size_t kTileRows = 32;
+
   std::size_t in_dim() const { return layers_.empty() ? 0 : layers_.front().in_dim(); }
   std::size_t out_dim() const { return layers_.empty() ? 0 : layers_.back().out_dim(); }
   bool empty() const { return layers_.empty(); }
@@ -126,6 +176,16 @@ class ScaledAffineStack {
   static void fold_standardisation(const arma::rowvec& mean, const arma::rowvec& scale, arma::mat& W, arma::rowvec& b);
 
  private:
+  /// Rows r < n_rows (<= kTileRows) of a column-major batch (feature j of
+  /// row r at X[j * ld + r]) as float blocks in a per-thread scratch buffer:
+  /// block b holds rows 4b..4b+3 interleaved, feature j of its row r at
+  /// [b * d * kBlockRows + j * kBlockRows + r]; rows past n_rows are zeros.
+  /// Prefetches the next_rows rows after them (the next tile).
+  static const float* interleave_tile(const double* X, std::size_t ld, std::size_t n_rows, std::size_t d,
+                                      std::size_t next_rows);
+  /// One interleaved block (d * kBlockRows floats) through every layer.
+  const float* forward_interleaved(const float* xb, std::size_t d) const;
+
   std::vector<PackedAffine> layers_;
 };
 

@@ -398,4 +398,10 @@ void SgdClassifier::predict_proba_row(const double* x, std::size_t d, double* ou
   ovr_normalise(row_path_.forward(x, d), 1, row_path_.out_dim(), active_, n_classes_, out, 1);
 }
 
+void SgdClassifier::predict_proba_rows(const arma::mat& X, std::size_t first, std::size_t count, double* out) const {
+  row_path_.forward_rows(X, first, count, [&](std::size_t r, const float* z) {
+    ovr_normalise(z, 1, row_path_.out_dim(), active_, n_classes_, out + r * n_classes_, 1);
+  });
+}
+
 }  // namespace tracer

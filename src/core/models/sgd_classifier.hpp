@@ -50,6 +50,8 @@ class SgdClassifier final : public Surrogate {
   arma::mat predict_proba(const arma::mat& X) const override;
   /// Float row path (scaler folded in), then the OvR normalisation.
   void predict_proba_row(const double* x, std::size_t d, double* out) const override;
+  /// 4 rows per pass over the weights (ScaledAffineStack::forward_rows); the row path's bits.
+  void predict_proba_rows(const arma::mat& X, std::size_t first, std::size_t count, double* out) const override;
   std::string name() const override { return name_; }
   std::size_t n_classes() const override { return n_classes_; }
 
