@@ -17,15 +17,18 @@
 //   bench_models --compare TRAIN_X.npy TRAIN_Y.npy TEST_X.npy TEST_Y.npy
 //                [--models a,b,...] [--threads N] [--seed S]
 // (epochs column: SGD/MLP epochs, L-BFGS iterations for logistic regression)
-// X: 2-D '<f4' or '<f8'; y: 1-D '<i8', '<i4' or '<f8' integer labels 0..K-1.
+// X: 2-D '<f2', '<f4' or '<f8' (io/npy.hpp's reader); y: (n, 1) '<f8'
+// integer labels 0..K-1. A bad argument or file exits 2.
 #include <benchmark/benchmark.h>
+
+#include <boost/program_options.hpp>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -33,11 +36,14 @@
 #include <string>
 #include <vector>
 
+#include "core/errors.hpp"
+#include "core/metrics.hpp"
 #include "core/models/logistic_regression.hpp"
 #include "core/models/mlp_classifier.hpp"
 #include "core/models/sgd_classifier.hpp"
 #include "core/rng.hpp"
 #include "core/zoo.hpp"
+#include "io/npy.hpp"
 
 namespace {
 
@@ -153,133 +159,19 @@ void BM_Route1(benchmark::State& state, const std::string& name) {
 
 // ---- comparison mode ---------------------------------------------------------
 
-struct Npy {
-  std::vector<std::size_t> shape;
-  std::vector<double> data;  // row-major
-};
-
-Npy read_npy_any(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) throw std::runtime_error(path + ": not a .npy file");
-  const int major = static_cast<unsigned char>(bytes[6]);
-  std::size_t header_len, off;
-  if (major == 1) {
-    header_len =
-        static_cast<unsigned char>(bytes[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
-    off = 10;
-  } else {
-    header_len = 0;
-    for (int b = 0; b < 4; ++b)
-      header_len |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + b])) << (8 * b);
-    off = 12;
-  }
-  const std::string header = bytes.substr(off, header_len);
-  off += header_len;
-  auto field = [&](const std::string& key) {
-    const auto k = header.find("'" + key + "'");
-    if (k == std::string::npos) throw std::runtime_error(path + ": header lacks " + key);
-    return header.substr(header.find(':', k) + 1);
-  };
-  std::string descr = field("descr");
-  descr = descr.substr(descr.find('\'') + 1);
-  descr = descr.substr(0, descr.find('\''));
-  const bool fortran = field("fortran_order").find("True") < field("fortran_order").find(',');
-  std::string shp = field("shape");
-  shp = shp.substr(shp.find('(') + 1, shp.find(')') - shp.find('(') - 1);
-  Npy out;
-  std::stringstream ss(shp);
-  std::string tok;
-  while (std::getline(ss, tok, ','))
-    if (tok.find_first_not_of(' ') != std::string::npos) out.shape.push_back(std::stoul(tok));
-  std::size_t count = 1;
-  for (auto s : out.shape) count *= s;
-  out.data.resize(count);
-  const char* p = bytes.data() + off;
-  auto need = [&](std::size_t width) {
-    if (bytes.size() - off < count * width) throw std::runtime_error(path + ": truncated data");
-  };
-  if (descr == "<f4") {
-    need(4);
-    for (std::size_t i = 0; i < count; ++i) {
-      float v;
-      std::memcpy(&v, p + 4 * i, 4);
-      out.data[i] = v;
-    }
-  } else if (descr == "<f8") {
-    need(8);
-    std::memcpy(out.data.data(), p, 8 * count);
-  } else if (descr == "<i8") {
-    need(8);
-    for (std::size_t i = 0; i < count; ++i) {
-      std::int64_t v;
-      std::memcpy(&v, p + 8 * i, 8);
-      out.data[i] = static_cast<double>(v);
-    }
-  } else if (descr == "<i4") {
-    need(4);
-    for (std::size_t i = 0; i < count; ++i) {
-      std::int32_t v;
-      std::memcpy(&v, p + 4 * i, 4);
-      out.data[i] = v;
-    }
-  } else {
-    throw std::runtime_error(path + ": unsupported dtype " + descr);
-  }
-  if (fortran && out.shape.size() == 2) {  // convert to row-major
-    std::vector<double> rm(count);
-    const std::size_t r = out.shape[0], c = out.shape[1];
-    for (std::size_t j = 0; j < c; ++j)
-      for (std::size_t i = 0; i < r; ++i) rm[i * c + j] = out.data[j * r + i];
-    out.data.swap(rm);
-  }
-  return out;
-}
-
-arma::mat load_matrix(const std::string& path) {
-  const Npy a = read_npy_any(path);
-  if (a.shape.size() != 2) throw std::runtime_error(path + ": expected a 2-D array");
-  arma::mat X(a.shape[0], a.shape[1]);
-  for (std::size_t i = 0; i < a.shape[0]; ++i)
-    for (std::size_t j = 0; j < a.shape[1]; ++j) X(i, j) = a.data[i * a.shape[1] + j];
-  return X;
-}
-
+// Labels travel as an (n, 1) '<f8' .npy (compare_sklearn.py writes them so),
+// read by the project's own .npy reader; every value must be an integer >= 0.
 arma::uvec load_labels(const std::string& path) {
-  const Npy a = read_npy_any(path);
-  if (a.shape.size() != 1) throw std::runtime_error(path + ": expected a 1-D array");
-  arma::uvec y(a.shape[0]);
-  for (std::size_t i = 0; i < y.n_elem; ++i) {
-    if (a.data[i] < 0 || a.data[i] != std::floor(a.data[i]))
-      throw std::runtime_error(path + ": labels must be integers >= 0");
-    y[i] = static_cast<arma::uword>(a.data[i]);
+  const arma::mat a = read_npy(path);
+  if (a.n_cols != 1)
+    throw DataError(path + ": labels must be an (n, 1) array, got " + std::to_string(a.n_cols) + " columns");
+  arma::uvec y(a.n_rows);
+  for (arma::uword i = 0; i < a.n_rows; ++i) {
+    if (a[i] < 0 || a[i] != std::floor(a[i]))
+      throw DataError(path + ": row " + std::to_string(i) + ": labels must be integers >= 0");
+    y[i] = static_cast<arma::uword>(a[i]);
   }
   return y;
-}
-
-double macro_f1(const arma::uvec& truth, const arma::uvec& pred, std::size_t K) {
-  // scikit-learn: average over labels present in truth or pred.
-  std::vector<double> tp(K), fp(K), fn(K);
-  std::vector<char> seen(K, 0);
-  for (std::size_t i = 0; i < truth.n_elem; ++i) {
-    seen[truth[i]] = seen[pred[i]] = 1;
-    if (truth[i] == pred[i])
-      tp[truth[i]] += 1;
-    else {
-      fp[pred[i]] += 1;
-      fn[truth[i]] += 1;
-    }
-  }
-  double s = 0.0;
-  int m = 0;
-  for (std::size_t k = 0; k < K; ++k) {
-    if (!seen[k]) continue;
-    ++m;
-    const double denom = 2 * tp[k] + fp[k] + fn[k];
-    s += denom > 0 ? 2 * tp[k] / denom : 0.0;
-  }
-  return m ? s / m : 0.0;
 }
 
 double process_cpu_seconds() {
@@ -289,32 +181,39 @@ double process_cpu_seconds() {
 }
 
 int compare_main(int argc, char** argv) {
-  if (argc < 6) {
-    std::fprintf(stderr, "usage: %s --compare TRAIN_X TRAIN_Y TEST_X TEST_Y [--models a,b] [--threads N] [--seed S]\n",
-                 argv[0]);
+  namespace po = boost::program_options;
+  std::string train_x, train_y, test_x, test_y, model_list;
+  std::size_t threads = 2;
+  std::uint64_t seed = 42;
+  po::options_description opts("bench_models --compare TRAIN_X TRAIN_Y TEST_X TEST_Y [options]");
+  opts.add_options()("compare", "comparison mode (no benchmarks)")(
+      "train-x", po::value<std::string>(&train_x)->required(), "training embeddings, 2-D .npy")(
+      "train-y", po::value<std::string>(&train_y)->required(), "training labels, (n, 1) .npy")(
+      "test-x", po::value<std::string>(&test_x)->required(), "test embeddings, 2-D .npy")(
+      "test-y", po::value<std::string>(&test_y)->required(), "test labels, (n, 1) .npy")(
+      "models", po::value<std::string>(&model_list), "comma-separated zoo names (default: every model)")(
+      "threads", po::value<std::size_t>(&threads)->default_value(2), "threads a fit may use (trees)")(
+      "seed", po::value<std::uint64_t>(&seed)->default_value(42), "fit seed");
+  po::positional_options_description pos;
+  pos.add("train-x", 1).add("train-y", 1).add("test-x", 1).add("test-y", 1);
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(opts).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "bench_models: %s\n", e.what());
+    std::cerr << opts;
     return 2;
   }
   std::vector<std::string> models = known_surrogates();
-  std::size_t threads = 2;
-  std::uint64_t seed = 42;
-  for (int a = 6; a + 1 < argc; a += 2) {
-    const std::string opt = argv[a];
-    if (opt == "--models") {
-      models.clear();
-      std::stringstream ss(argv[a + 1]);
-      std::string tok;
-      while (std::getline(ss, tok, ',')) models.push_back(tok);
-    } else if (opt == "--threads") {
-      threads = std::stoul(argv[a + 1]);
-    } else if (opt == "--seed") {
-      seed = std::stoull(argv[a + 1]);
-    } else {
-      std::fprintf(stderr, "unknown option %s\n", opt.c_str());
-      return 2;
-    }
+  if (!model_list.empty()) {
+    models.clear();
+    std::stringstream ss(model_list);
+    std::string tok;
+    while (std::getline(ss, tok, ',')) models.push_back(tok);
   }
-  const arma::mat Xtr = load_matrix(argv[2]), Xte = load_matrix(argv[4]);
-  const arma::uvec ytr = load_labels(argv[3]), yte = load_labels(argv[5]);
+  const arma::mat Xtr = read_npy(train_x), Xte = read_npy(test_x);
+  const arma::uvec ytr = load_labels(train_y), yte = load_labels(test_y);
   const std::size_t K = std::max(ytr.max(), yte.max()) + 1;
   // fit_cpu_seconds: CPU time of the whole process during the fit (all
   // threads); on a loaded machine it is the fairer single-threaded measure.
@@ -332,7 +231,7 @@ int compare_main(int argc, char** argv) {
     if (const auto* sgd = dynamic_cast<const SgdClassifier*>(model.get())) epochs = sgd->epochs_run();
     if (const auto* mlp = dynamic_cast<const MlpClassifier*>(model.get())) epochs = mlp->epochs_run();
     if (const auto* lr = dynamic_cast<const LogisticRegression*>(model.get())) epochs = lr->solver_report().iterations;
-    std::printf("%s\t%.4f\t%.4f\t%.3f\t%d\t%.3f\n", name.c_str(), acc, macro_f1(yte, pred, K), secs, epochs, cpu);
+    std::printf("%s\t%.4f\t%.4f\t%.3f\t%d\t%.3f\n", name.c_str(), acc, macro_f1(yte, pred), secs, epochs, cpu);
     std::fflush(stdout);
   }
   return 0;
@@ -344,9 +243,9 @@ int main(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "--compare") {
     try {
       return compare_main(argc, argv);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "error: %s\n", e.what());
-      return 1;
+    } catch (const DataError& e) {  // a bad input file: the caller's to fix
+      std::fprintf(stderr, "bench_models: %s\n", e.what());
+      return 2;
     }
   }
   for (const auto& name : known_surrogates())

@@ -235,7 +235,10 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         paths = {}
         if args.ours:
-            for key, arr in (("train_x", Xtr), ("test_x", Xte), ("train_y", ytr), ("test_y", yte)):
+            # Labels as an (n, 1) float64 column: bench_models reads every file with
+            # the project's own 2-D .npy reader (io/npy.hpp).
+            for key, arr in (("train_x", Xtr), ("test_x", Xte), ("train_y", ytr.reshape(-1, 1).astype(np.float64)),
+                             ("test_y", yte.reshape(-1, 1).astype(np.float64))):
                 paths[key] = os.path.join(tmp, key + ".npy")
                 np.save(paths[key], arr)
         for name in models:
