@@ -104,6 +104,16 @@ def macro_f1(y, p):
     return f1_score(y, p, average="macro", zero_division=0)
 
 
+def blas_info():
+    """The BLAS numpy (hence scikit-learn) loaded: library, version, kernel set."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    return [{k: lib.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
+            for lib in threadpool_info() if lib.get("user_api") == "blas"]
+
+
 def context(args, ours_binary):
     """Where and how the numbers were measured, for the JSON file."""
     cpu, flags = "unknown", set()
@@ -147,6 +157,11 @@ def context(args, ours_binary):
         "ours_binary": os.path.abspath(ours_binary) if ours_binary else None,
         "inputs": {k: os.path.abspath(getattr(args, k)) for k in ("train_x", "test_x", "train_y", "test_y")},
         "train_rows": args.train_rows,
+        # OpenBLAS picks its kernels from the CPU unless OPENBLAS_CORETYPE names
+        # them (scripts/blas_env.sh pins "Zen", the AVX2 kernels the committed
+        # results use); both sides run under this same environment.
+        "openblas_coretype_env": os.environ.get("OPENBLAS_CORETYPE"),
+        "numpy_blas": blas_info(),
     }
 
 
