@@ -1,6 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <string_view>
+
 #include "core/models/tree_ensemble.hpp"
+#include "io/atomic_file.hpp"
 #include "synthetic_blobs.hpp"
 
 namespace tracer {
@@ -66,6 +71,27 @@ TEST_P(Trees, RowPathIsBitIdenticalToBatch) {
     for (std::size_t k = 0; k < 4; ++k) EXPECT_EQ(out[k], P(i, k)) << "row " << i << " class " << k;
   }
   EXPECT_THROW(m.predict_proba_row(ds.X.colptr(0), 7, out.data()), InternalError);
+}
+
+// Each model's fit is a pinned function of data and seed: the sha256 of its
+// training-set probabilities, recorded from the tree builder as it was at
+// 15cbb15. Builder changes that claim "same trees" (the branch-free
+// random-threshold count, for one) must keep these; a split counted on the
+// wrong side, a changed RNG draw order or a different tie rule changes them.
+// Integer counts and IEEE divisions only, no BLAS: the same on every x86-64.
+TEST_P(Trees, FitsArePinnedBitForBit) {
+  const std::map<std::string, std::string> pinned = {
+      {"dt", "af0e45a41a12683a9a41860c9acca21ebe7567a3a12dac34903fa50e897b57fb"},
+      {"rf", "d8da612a658dc8c0b2f2ac7dcc2593a32a9273c9b17b4f4daebc9bff635aabcf"},
+      {"et", "967090c736f15bf645d3d62b637fd799eb7829be0f1021fd3652c6294317edd7"},
+  };
+  auto ds = make_blobs(300, 10, 4, 0.7, 5);
+  TreeEnsemble m(GetParam().name, GetParam().params);
+  m.fit(ds.X, ds.y, 4, {.seed = 17, .n_threads = 2});
+  const arma::mat P = m.predict_proba(ds.X);
+  const std::string hash =
+      sha256_hex(std::string_view(reinterpret_cast<const char*>(P.memptr()), P.n_elem * sizeof(double)));
+  EXPECT_EQ(hash, pinned.at(GetParam().name)) << GetParam().name;
 }
 
 TEST_P(Trees, IdenticalAtOneAndTwoThreads) {
