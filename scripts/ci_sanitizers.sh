@@ -3,7 +3,7 @@
 #   1. build-asan: AddressSanitizer + UndefinedBehaviorSanitizer (no recovery:
 #      the first finding fails), the whole ctest suite;
 #   2. build-tsan: ThreadSanitizer, the tests that run code on several threads
-#      (forests, MLP, SGD, LSA, zoo at 1 vs 2 threads; replay and the CLI
+#      (forests, MLP, SGD, LSA, zoo, batch routing at 1 vs 2 threads; replay and the CLI
 #      determinism test, which runs a TSan-built tracer-bench at --threads 1 and 2).
 # ASan/UBSan: GCC 12 (libasan8, libubsan1 come with g++). TSan: clang 14
 # (clang-14, libclang-rt-14-dev), because GCC's target_clones kernels
@@ -42,6 +42,7 @@ TSAN_TESTS=(
   "test_sgd:*SameSeed*"
   "test_lsa:*SameSeedSameBits*:*IgnoresThreadCount*"
   "test_zoo:*"
+  "test_router:*"
   "test_replay:*"
   "test_production:*SameResultsAtAnyThreadCount*"
   "test_cli:*Deterministically*"
