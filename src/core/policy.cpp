@@ -54,19 +54,33 @@ RouteResult route_probability_row(const RoutingPolicy& policy, const double* p, 
   return r;
 }
 
-RoutingDecision RoutingPolicy::route_probabilities(const arma::mat& probs) const {
+namespace {
+
+// The one batch loop of the rule: row i's K probabilities at
+// base + i * row_step, entry k at [k * stride]; rows in fixed chunks of
+// kServingChunkRows across n_threads (each row writes only its own slots).
+RoutingDecision route_rows(const RoutingPolicy& policy, const double* base, arma::uword n, std::size_t K,
+                           std::size_t row_step, std::size_t stride, std::size_t n_threads) {
   RoutingDecision d;
-  const arma::uword n = probs.n_rows;
   d.prediction.set_size(n);
   d.score.set_size(n);
   d.handled.set_size(n);
-  for (arma::uword i = 0; i < n; ++i) {
-    const RouteResult r = route_probability_row(*this, probs.colptr(0) + i, probs.n_cols, probs.n_rows);
-    d.prediction[i] = r.label;
-    d.score[i] = r.score;
-    d.handled[i] = r.handled ? 1 : 0;
-  }
+  parallel_for((n + kServingChunkRows - 1) / kServingChunkRows, resolve_threads(n_threads), [&](std::size_t c) {
+    const arma::uword first = c * kServingChunkRows, last = std::min<arma::uword>(n, first + kServingChunkRows);
+    for (arma::uword i = first; i < last; ++i) {
+      const RouteResult r = route_probability_row(policy, base + i * row_step, K, stride);
+      d.prediction[i] = r.label;
+      d.score[i] = r.score;
+      d.handled[i] = r.handled ? 1 : 0;
+    }
+  });
   return d;
+}
+
+}  // namespace
+
+RoutingDecision RoutingPolicy::route_probabilities(const arma::mat& probs) const {
+  return route_rows(*this, probs.memptr(), probs.n_rows, probs.n_cols, 1, probs.n_rows, 1);
 }
 
 RoutingDecision RoutingPolicy::route(const arma::mat& X, std::size_t n_threads) const {
@@ -76,22 +90,7 @@ RoutingDecision RoutingPolicy::route(const arma::mat& X, std::size_t n_threads) 
   // its contiguous column: the values route_probabilities would read from
   // the n x K matrix, without the transposed copy.
   const arma::mat Pt = serving_probabilities_by_column(*surrogate, X, n_threads);
-  const arma::uword n = X.n_rows;
-  RoutingDecision d;
-  d.prediction.set_size(n);
-  d.score.set_size(n);
-  d.handled.set_size(n);
-  constexpr arma::uword kChunk = 256;
-  parallel_for((n + kChunk - 1) / kChunk, resolve_threads(n_threads), [&](std::size_t c) {
-    const arma::uword first = c * kChunk, last = std::min<arma::uword>(n, first + kChunk);
-    for (arma::uword i = first; i < last; ++i) {
-      const RouteResult r = route_probability_row(*this, Pt.colptr(i), Pt.n_rows);
-      d.prediction[i] = r.label;
-      d.score[i] = r.score;
-      d.handled[i] = r.handled ? 1 : 0;
-    }
-  });
-  return d;
+  return route_rows(*this, Pt.memptr(), X.n_rows, Pt.n_rows, Pt.n_rows, 1, n_threads);
 }
 
 RoutingStats routing_stats(const RoutingDecision& d, const arma::uvec& teacher) {

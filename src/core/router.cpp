@@ -14,13 +14,12 @@ arma::mat serving_probabilities_by_column(const Surrogate& surrogate, const arma
   // count; within a chunk the model's predict_proba_rows reads X in place
   // (the affine models: 4 rows per pass over the weights) with the row
   // path's bits.
-  constexpr std::size_t kChunk = 256;
   const std::size_t K = surrogate.n_classes(), n = X.n_rows;
   arma::mat Pt(K, n);
   if (n == 0) return Pt;
-  const std::size_t n_chunks = (n + kChunk - 1) / kChunk;
+  const std::size_t n_chunks = (n + kServingChunkRows - 1) / kServingChunkRows;
   parallel_for(n_chunks, resolve_threads(n_threads), [&](std::size_t c) {
-    const std::size_t first = c * kChunk, count = std::min(kChunk, n - first);
+    const std::size_t first = c * kServingChunkRows, count = std::min(kServingChunkRows, n - first);
     surrogate.predict_proba_rows(X, first, count, Pt.colptr(first));
   });
   return Pt;

@@ -15,6 +15,10 @@
 
 namespace tracer {
 
+/// Rows per task when a batch is split across threads (serving and routing):
+/// fixed, so results do not depend on the thread count.
+inline constexpr std::size_t kServingChunkRows = 256;
+
 /// n x K probabilities of X (n x d) as the router serves them: row i is
 /// surrogate.predict_proba_row(row i of X), to the bit, at any n_threads
 /// (rows are split across threads in fixed chunks; 0 = all hardware threads).

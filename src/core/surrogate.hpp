@@ -14,12 +14,12 @@
 // Adding a model: one file (a class implementing this interface, with a
 // `Params` struct, a constructor (name, Params) and a static param_table())
 // and one registry line in zoo.cpp; see docs/surrogate_zoo.md.
+#include <algorithm>
 #include <armadillo>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
-#include <algorithm>
 
 #include "core/errors.hpp"
 #include "core/model_params.hpp"
