@@ -83,7 +83,10 @@ TEST_P(Trees, FitsArePinnedBitForBit) {
   const std::map<std::string, std::string> pinned = {
       {"dt", "af0e45a41a12683a9a41860c9acca21ebe7567a3a12dac34903fa50e897b57fb"},
       {"rf", "d8da612a658dc8c0b2f2ac7dcc2593a32a9273c9b17b4f4daebc9bff635aabcf"},
-      {"et", "967090c736f15bf645d3d62b637fd799eb7829be0f1021fd3652c6294317edd7"},
+      // et re-pinned when random-split thresholds moved to their own stream
+      // (candidate features drawn ahead of their values); the same hash with
+      // the gather-ahead and local-copy paths switched off.
+      {"et", "e230095581efdd17a3acdd175cbb1587d5db67e11b05358ef19f2e4ecf107e38"},
   };
   auto ds = make_blobs(300, 10, 4, 0.7, 5);
   TreeEnsemble m(GetParam().name, GetParam().params);
@@ -181,6 +184,21 @@ TEST(Tree, RejectsEmptySingleClassAndBadParams) {
   EXPECT_EQ(table.read("rf", {{"max_features", 0.25}}, kRf).max_features, 0.25);
   EXPECT_EQ(table.read("rf", {{"n_estimators", 10}}, kRf).n_estimators, 10);
   EXPECT_TRUE(table.read("et", {{"bootstrap", 1}}, kEt).bootstrap);
+}
+
+// 1,500 rows: the root and its large children take the column-major path,
+// small subtrees the local row copy and the gather-ahead pass. Pinned from a
+// build with both fast paths switched off (kGatherAheadRows = kLocalRows = 0),
+// so it fails if either path reads a different value.
+TEST(ExtraTrees, LargeAndSmallNodePathsArePinnedBitForBit) {
+  auto ds = make_blobs(1500, 12, 5, 0.8, 9);
+  TreeParams p = kEt;
+  p.n_estimators = 8;
+  TreeEnsemble m("et", p);
+  m.fit(ds.X, ds.y, 5, {.seed = 23, .n_threads = 2});
+  const arma::mat P = m.predict_proba(ds.X);
+  EXPECT_EQ(sha256_hex(std::string_view(reinterpret_cast<const char*>(P.memptr()), P.n_elem * sizeof(double))),
+            "22b6c29deb0f07788692963b2805bae3b73c2b6426100fdad09690394d8a01a2");
 }
 
 }  // namespace

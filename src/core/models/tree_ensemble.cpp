@@ -17,11 +17,53 @@ namespace {
 
 constexpr double kFeatureThreshold = 1e-7;  // scikit-learn's FEATURE_THRESHOLD
 
+/// Random splits draw their thresholds from derive_seed(tree seed, {this}),
+/// apart from the feature draws, so that a node's candidate features are
+/// known before any of their values is read.
+constexpr std::uint64_t kThresholdStream = 1;
+
+/// Random splits in nodes of at most this many rows gather the values of all
+/// their candidate features in one pass before evaluating any: in a small
+/// node nearly every value is a cache miss, and one pass keeps many of them
+/// in flight where a feature at a time waited for a handful. (At most
+/// max_features x this many floats are buffered.)
+constexpr std::size_t kGatherAheadRows = 256;
+
+/// Random splits copy the whole rows of a node of at most this many rows
+/// (and not already inside such a copy) into a buffer that its subtree's
+/// nodes then read: the copy is a few sequential kilobytes per row, where
+/// the subtree would otherwise read each (row, feature) value from a line of
+/// its own in a 30 MB matrix, a cache and TLB miss each. (Buffer: this many
+/// rows of d floats, 1.5 MB at d = 768, to stay within L2.)
+constexpr std::size_t kLocalRows = 512;
+
+/// The largest float not above t (t finite and within float range), so that
+/// for every float v, v <= result exactly when double(v) <= t.
+float float_at_or_below(double t) {
+  float r = static_cast<float>(t);
+  if (static_cast<double>(r) > t) {  // rounded up: one float step down (libm's nextafter, inlined)
+    const auto bits = std::bit_cast<std::uint32_t>(r);
+    if (r > 0.0f)
+      r = std::bit_cast<float>(bits - 1);
+    else if (r < 0.0f)
+      r = std::bit_cast<float>(bits + 1);
+    else
+      r = -std::numeric_limits<float>::denorm_min();  // t < 0 rounded to zero
+  }
+  return r;
+}
+
+/// The smallest and largest of a node's values of one feature.
+struct ValueRange {
+  float lo, hi;
+};
+
 /// Read-only data shared by all trees of one fit.
 struct SharedData {
   std::size_t n = 0, d = 0, K = 0;
   std::vector<std::uint32_t> y;
   arma::fmat Xf;                           // n x d, float32 as scikit-learn
+  arma::fmat Xf_rows;                      // d x n, its transpose (random splits only): each row contiguous
   std::vector<std::uint32_t> rank;         // d x n dense ranks (best-split mode)
   std::vector<std::vector<float>> values;  // per feature: sorted distinct values
 };
@@ -56,7 +98,7 @@ struct SplitCandidate {
 class TreeBuilder {
  public:
   TreeBuilder(const SharedData& s, const TreeEnsemble::Params& p, std::size_t max_features, std::uint64_t seed)
-      : s_(s), p_(p), max_features_(max_features), rng_(seed) {}
+      : s_(s), p_(p), max_features_(max_features), rng_(seed), threshold_rng_(derive_seed(seed, {kThresholdStream})) {}
 
   FittedTree build() {
     const std::size_t n = s_.n;
@@ -65,19 +107,38 @@ class TreeBuilder {
       std::fill(weight_.begin(), weight_.end(), 0u);
       for (std::size_t k = 0; k < n; ++k) ++weight_[rng_.uniform_index(n)];
     }
+    // The rows in the tree, grouped by class and ascending within a class.
+    // partition() is stable, so every node's rows stay in this order: a
+    // random split counts each class's left rows over one contiguous run.
     samples_.clear();
+    std::vector<std::size_t> class_start(s_.K + 1, 0);
     for (std::size_t i = 0; i < n; ++i)
-      if (weight_[i] > 0) samples_.push_back(static_cast<std::uint32_t>(i));
+      if (weight_[i] > 0) ++class_start[s_.y[i] + 1];
+    for (std::size_t c = 0; c < s_.K; ++c) class_start[c + 1] += class_start[c];
+    samples_.resize(class_start[s_.K]);
+    for (std::size_t i = 0; i < n; ++i)
+      if (weight_[i] > 0) samples_[class_start[s_.y[i]]++] = static_cast<std::uint32_t>(i);
+    unit_weights_ = !p_.bootstrap;
     features_.resize(s_.d);
     std::iota(features_.begin(), features_.end(), 0u);
     keys_.resize(samples_.size());
     tmp_.resize(samples_.size());
+    part_.resize(samples_.size());
     lab_.resize(samples_.size());
     wt_.resize(samples_.size());
     vals_.resize(samples_.size());
+    if (p_.random_thresholds) {
+      ahead_.resize(max_features_ * std::min(kGatherAheadRows, samples_.size()));
+      ahead_features_.resize(max_features_);
+      ahead_range_.resize(max_features_);
+      local_rows_.resize(std::min(kLocalRows, samples_.size()) * s_.d);
+      local_index_.resize(samples_.size());
+      part_index_.resize(samples_.size());
+    }
     counts_.assign(s_.K, 0);
     cl_.assign(s_.K, 0);
     cr_.assign(s_.K, 0);
+    class_rows_.assign(s_.K, 0);
 
     struct Entry {
       std::uint32_t start, end;
@@ -98,13 +159,15 @@ class TreeBuilder {
 
       const std::size_t n_node = e.end - e.start;
       std::fill(counts_.begin(), counts_.end(), 0);
+      std::fill(class_rows_.begin(), class_rows_.end(), 0);
       std::int64_t total = 0;
       for (std::uint32_t k = e.start; k < e.end; ++k) {
         const std::uint32_t row = samples_[k];
         counts_[s_.y[row]] += weight_[row];
+        ++class_rows_[s_.y[row]];
         total += weight_[row];
       }
-      present_.clear();  // classes in this node: per-feature work is O(present), not O(K)
+      present_.clear();  // classes in this node, ascending (their order in samples_)
       for (std::uint32_t c = 0; c < s_.K; ++c)
         if (counts_[c] > 0) present_.push_back(c);
       const std::size_t n_present = present_.size();
@@ -149,15 +212,20 @@ class TreeBuilder {
       lab_[k] = s_.y[row];
       wt_[k] = weight_[row];
     }
+    if (p_.random_thresholds && n_node <= kLocalRows) enter_local(start, end);
+    if (p_.random_thresholds && n_node <= kGatherAheadRows)
+      return find_random_split_gathered(start, n_node, total, best);
     std::int32_t best_feature = -1;
     std::size_t visited = 0, drawn = 0;
-    const std::size_t d = s_.d;
-    while (visited < max_features_ && drawn < d) {
-      const std::size_t j = drawn + static_cast<std::size_t>(rng_.uniform_index(d - drawn));
-      std::swap(features_[drawn], features_[j]);
-      const std::uint32_t f = features_[drawn++];
-      const SplitCandidate c =
-          p_.random_thresholds ? eval_random(f, start, n_node, total) : eval_best(f, start, n_node, total, sumsq);
+    while (visited < max_features_ && drawn < s_.d) {
+      const std::uint32_t f = draw_feature(drawn++);
+      SplitCandidate c;
+      if (p_.random_thresholds) {
+        const ValueRange range = gather(f, start, n_node, vals_.data());
+        c = eval_random(vals_.data(), n_node, range, total);
+      } else {
+        c = eval_best(f, start, n_node, total, sumsq);
+      }
       if (c.constant) continue;
       ++visited;
       if (c.valid && c.proxy > best.proxy) {
@@ -166,6 +234,100 @@ class TreeBuilder {
       }
     }
     return best_feature;
+  }
+
+  // find_split for random splits in a small node, the same draws and the same
+  // result: the features still needed are drawn together (if none of them is
+  // constant they are the node's last), their values gathered in one pass,
+  // then evaluated in draw order.
+  std::int32_t find_random_split_gathered(std::uint32_t start, std::size_t n_node, std::int64_t total,
+                                          SplitCandidate& best) {
+    std::int32_t best_feature = -1;
+    std::size_t visited = 0, drawn = 0;
+    while (visited < max_features_ && drawn < s_.d) {
+      const std::size_t m = std::min(max_features_ - visited, s_.d - drawn);
+      for (std::size_t j = 0; j < m; ++j) {
+        ahead_features_[j] = draw_feature(drawn++);
+        ahead_range_[j] = gather(ahead_features_[j], start, n_node, ahead_.data() + j * n_node);
+      }
+      for (std::size_t j = 0; j < m; ++j) {
+        const SplitCandidate c = eval_random(ahead_.data() + j * n_node, n_node, ahead_range_[j], total);
+        if (c.constant) continue;
+        ++visited;
+        if (c.valid && c.proxy > best.proxy) {
+          best = c;
+          best_feature = static_cast<std::int32_t>(ahead_features_[j]);
+        }
+      }
+    }
+    return best_feature;
+  }
+
+  // The next candidate feature: step `drawn` of a Fisher-Yates shuffle of features_.
+  std::uint32_t draw_feature(std::size_t drawn) {
+    const std::size_t j = drawn + static_cast<std::size_t>(rng_.uniform_index(s_.d - drawn));
+    std::swap(features_[drawn], features_[j]);
+    return features_[drawn];
+  }
+
+  // True when the node [start, end) lies in the rows copied by enter_local().
+  bool in_local(std::uint32_t start, std::uint32_t end) const {
+    return local_end_ > local_start_ && start >= local_start_ && end <= local_end_;
+  }
+
+  // Copies the rows of node [start, end) into local_rows_ (row k of the node
+  // becomes local row k) unless the node is already inside the copy. The
+  // copy serves the node's whole subtree: the traversal is depth-first and
+  // partition() keeps a node's rows within its range.
+  void enter_local(std::uint32_t start, std::uint32_t end) {
+    if (in_local(start, end)) return;
+    const std::size_t d = s_.d;
+    for (std::uint32_t k = start; k < end; ++k) {
+      const std::uint32_t i = k - start;
+      std::copy_n(s_.Xf_rows.colptr(samples_[k]), d, local_rows_.data() + static_cast<std::size_t>(i) * d);
+      local_index_[k] = i;
+    }
+    local_start_ = start;
+    local_end_ = end;
+  }
+
+  // out[k] = feature f of the node's k-th row; returns their range.
+  ValueRange gather(std::uint32_t f, std::uint32_t start, std::size_t n_node, float* out) const {
+    if (in_local(start, start + static_cast<std::uint32_t>(n_node))) {
+      const float* base = local_rows_.data() + f;
+      const std::uint32_t* idx = local_index_.data() + start;
+      const std::size_t d = s_.d;
+      return copy_with_range(n_node, out, [&](std::size_t k) { return base[static_cast<std::size_t>(idx[k]) * d]; });
+    }
+    const float* col = s_.Xf.colptr(f);
+    const std::uint32_t* rows = samples_.data() + start;
+    return copy_with_range(n_node, out, [&](std::size_t k) { return col[rows[k]]; });
+  }
+
+  // out[k] = load(k) for k < n, and the min and max of those values, taken
+  // while the loads are in flight. Four running minima and maxima: one pair
+  // would be a chain of dependent instructions. Exact in any order.
+  template <class Load>
+  static ValueRange copy_with_range(std::size_t n, float* out, Load load) {
+    constexpr float kInf = std::numeric_limits<float>::infinity();
+    float lo4[4] = {kInf, kInf, kInf, kInf}, hi4[4] = {-kInf, -kInf, -kInf, -kInf};
+    std::size_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+      for (std::size_t u = 0; u < 4; ++u) {
+        const float v = load(k + u);
+        out[k + u] = v;
+        lo4[u] = std::min(lo4[u], v);
+        hi4[u] = std::max(hi4[u], v);
+      }
+    }
+    for (; k < n; ++k) {
+      const float v = load(k);
+      out[k] = v;
+      lo4[0] = std::min(lo4[0], v);
+      hi4[0] = std::max(hi4[0], v);
+    }
+    return {std::min(std::min(lo4[0], lo4[1]), std::min(lo4[2], lo4[3])),
+            std::max(std::max(hi4[0], hi4[1]), std::max(hi4[2], hi4[3]))};
   }
 
   // Sorts keys_[0..m) by their upper 32 bits (stable LSD radix, 8-bit digits).
@@ -245,70 +407,114 @@ class TreeBuilder {
     return out;
   }
 
-  SplitCandidate eval_random(std::uint32_t f, std::uint32_t start, std::size_t n_node, std::int64_t total) {
+  // A random split of the node on values vals[0..n_node) (the node's rows in
+  // order), whose min and max are range.
+  SplitCandidate eval_random(const float* vals, std::size_t n_node, ValueRange range, std::int64_t total) {
     SplitCandidate out;
-    const float* col = s_.Xf.colptr(f);
-    float lo = std::numeric_limits<float>::infinity(), hi = -lo;
-    for (std::size_t k = 0; k < n_node; ++k) {
-      const float v = col[samples_[start + k]];
-      vals_[k] = v;
-      lo = std::min(lo, v);
-      hi = std::max(hi, v);
-    }
+    const float lo = range.lo, hi = range.hi;
     if (static_cast<double>(hi) <= static_cast<double>(lo) + kFeatureThreshold) return out;
     out.constant = false;
-    double t = static_cast<double>(lo) + (static_cast<double>(hi) - static_cast<double>(lo)) * rng_.uniform();
+    double t = static_cast<double>(lo) + (static_cast<double>(hi) - static_cast<double>(lo)) * threshold_rng_.uniform();
     if (t >= static_cast<double>(hi)) t = lo;
     out.threshold = t;
-    for (auto c : present_) cl_[c] = 0;
-    std::size_t nl = 0;
-    std::int64_t wl = 0;
+    const float t_below = float_at_or_below(t);  // float v: v <= t_below exactly when double(v) <= t
+    // The node's rows are grouped by class (in present_ order): each class's
+    // left count is a sum over its own run, with no per-row histogram update.
     // Branch-free: which side a row falls on is a coin flip for a random
     // threshold, and a mispredicted branch per row cost more than the adds.
-    for (std::size_t k = 0; k < n_node; ++k) {
-      const std::int64_t left = static_cast<double>(vals_[k]) <= t ? 1 : 0;
-      nl += static_cast<std::size_t>(left);
-      const std::int64_t w = left * wt_[k];
-      wl += w;
-      cl_[lab_[k]] += w;
+    std::size_t nl = 0;
+    std::int64_t wl = 0, sl = 0, sr = 0;
+    std::size_t k0 = 0;
+    for (auto c : present_) {
+      const std::size_t len = class_rows_[c];
+      std::int64_t left_rows = 0, left_weight = 0;
+      if (unit_weights_) {
+        for (std::size_t q = k0; q < k0 + len; ++q) left_rows += vals[q] <= t_below ? 1 : 0;
+        left_weight = left_rows;
+      } else {
+        for (std::size_t q = k0; q < k0 + len; ++q) {
+          const std::int64_t left = vals[q] <= t_below ? 1 : 0;
+          left_rows += left;
+          left_weight += left * wt_[q];
+        }
+      }
+      k0 += len;
+      nl += static_cast<std::size_t>(left_rows);
+      wl += left_weight;
+      sl += left_weight * left_weight;
+      const std::int64_t r = counts_[c] - left_weight;
+      sr += r * r;
     }
     const std::size_t min_leaf = static_cast<std::size_t>(p_.min_samples_leaf);
     if (nl < min_leaf || n_node - nl < min_leaf) return out;
-    std::int64_t sl = 0, sr = 0;
-    for (auto c : present_) {
-      sl += cl_[c] * cl_[c];
-      const std::int64_t r = counts_[c] - cl_[c];
-      sr += r * r;
-    }
     const std::int64_t wr = total - wl;
     out.valid = true;
     out.proxy = static_cast<double>(sl) / static_cast<double>(wl) + static_cast<double>(sr) / static_cast<double>(wr);
     return out;
   }
 
+  // Moves the node's rows that go left to the front, in order, and the rest
+  // after them, in order. Stable and branch-free: the side is a coin flip at a
+  // good split, and the rows stay in ascending order, so every later gather
+  // from a column walks it forwards. (Results do not depend on the order of a
+  // node's rows: every statistic is an integer sum or a min/max.)
   std::uint32_t partition(std::uint32_t start, std::uint32_t end, std::int32_t f, const SplitCandidate& c) {
-    auto first = samples_.begin() + start, last = samples_.begin() + end;
-    decltype(first) mid;
+    const std::size_t n_node = end - start;
+    // goes_left(k): whether the node's k-th row goes left. Rows (and their
+    // local indices, inside a local copy) keep their order on either side.
+    const auto split = [&](auto goes_left, std::uint32_t* index) {
+      std::uint32_t* rows = samples_.data() + start;
+      std::uint32_t* right = part_.data();
+      std::uint32_t* right_index = part_index_.data();
+      std::size_t nl = 0, nr = 0;
+      for (std::size_t k = 0; k < n_node; ++k) {
+        const std::size_t left = goes_left(k) ? 1 : 0;
+        const std::uint32_t row = rows[k];  // read before rows[nl] is written: nl <= k
+        rows[nl] = row;
+        right[nr] = row;
+        if (index != nullptr) {
+          const std::uint32_t i = index[k];
+          index[nl] = i;
+          right_index[nr] = i;
+        }
+        nl += left;
+        nr += 1 - left;
+      }
+      std::copy(right, right + nr, rows + nl);
+      if (index != nullptr) std::copy(right_index, right_index + nr, index + nl);
+      return start + static_cast<std::uint32_t>(nl);
+    };
     if (p_.random_thresholds) {
-      const float* col = s_.Xf.colptr(static_cast<arma::uword>(f));
-      mid =
-          std::partition(first, last, [&](std::uint32_t row) { return static_cast<double>(col[row]) <= c.threshold; });
-    } else {
-      const std::uint32_t* rk = s_.rank.data() + static_cast<std::size_t>(f) * s_.n;
-      mid = std::partition(first, last, [&](std::uint32_t row) { return rk[row] <= c.cut_rank; });
+      const float t_below = float_at_or_below(c.threshold);
+      gather(static_cast<std::uint32_t>(f), start, n_node, vals_.data());
+      const float* v = vals_.data();
+      return split([&](std::size_t k) { return v[k] <= t_below; },
+                   in_local(start, end) ? local_index_.data() + start : nullptr);
     }
-    return static_cast<std::uint32_t>(mid - samples_.begin());
+    const std::uint32_t* rk = s_.rank.data() + static_cast<std::size_t>(f) * s_.n;
+    const std::uint32_t* rows = samples_.data() + start;
+    return split([&](std::size_t k) { return rk[rows[k]] <= c.cut_rank; }, nullptr);
   }
 
   const SharedData& s_;
   const TreeEnsemble::Params& p_;
   std::size_t max_features_;
-  Rng rng_;
+  Rng rng_;            // bootstrap draws and candidate features
+  Rng threshold_rng_;  // random-split thresholds
   FittedTree tree_;
-  std::vector<std::uint32_t> weight_, samples_, features_, lab_, wt_, present_;
+  std::vector<std::uint32_t> weight_, samples_, part_, features_, lab_, wt_, present_;
+  // Random splits: the rows copied for the current small subtree
+  // (samples_[local_start_, local_end_)), and each sample's row in the copy.
+  std::vector<float> local_rows_;
+  std::vector<std::uint32_t> local_index_, part_index_;
+  std::uint32_t local_start_ = 0, local_end_ = 0;
   std::vector<std::uint64_t> keys_, tmp_;
-  std::vector<float> vals_;
+  std::vector<float> vals_, ahead_;
+  std::vector<std::uint32_t> ahead_features_;
+  std::vector<ValueRange> ahead_range_;
   std::vector<std::int64_t> counts_, cl_, cr_;
+  std::vector<std::size_t> class_rows_;  // distinct rows of each class in the current node
+  bool unit_weights_ = true;             // no bootstrap: every row weighs 1
 };
 
 }  // namespace
@@ -374,7 +580,10 @@ void TreeEnsemble::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_cl
   s.Xf = arma::conv_to<arma::fmat>::from(X);
   if (!s.Xf.is_finite()) throw TrainingError(fmt::format("{}: feature values overflow float32", name_));
   const std::size_t threads = resolve_threads(ctx.n_threads);
-  if (!params_.random_thresholds) compute_ranks(s, threads);
+  if (params_.random_thresholds)
+    s.Xf_rows = s.Xf.t();
+  else
+    compute_ranks(s, threads);
   const std::size_t max_features = resolve_max_features(params_.max_features, s.d);
   std::vector<FittedTree> trees(static_cast<std::size_t>(params_.n_estimators));
   parallel_for(trees.size(), threads, [&](std::size_t t) {

@@ -17,6 +17,13 @@
 //  - Random splits (et): per candidate feature one threshold uniform in
 //    [min, max) of the node's values (a feature with max <= min + 1e-7 is
 //    constant), rejected if a child would have fewer than min_samples_leaf rows.
+//    Thresholds come from their own stream (derive_seed(tree seed, {1})), so
+//    a small node draws its candidate features first and reads their values
+//    in one pass; nodes of <= 512 rows copy their rows (row-major, a d x n
+//    float transpose kept for the fit: +4 n d bytes) into a buffer their
+//    subtree reads. Neither changes a result, only when values are read.
+//  - A tree's rows are kept grouped by class (stable, branch-free partition),
+//    so a random split counts left rows per class over contiguous runs.
 //  - Candidate features per node are drawn without replacement in a seeded
 //    random order; constant features do not count towards max_features; the
 //    first best split in draw order wins ties (strict >).
