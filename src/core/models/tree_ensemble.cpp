@@ -118,7 +118,6 @@ class TreeBuilder {
     samples_.resize(class_start[s_.K]);
     for (std::size_t i = 0; i < n; ++i)
       if (weight_[i] > 0) samples_[class_start[s_.y[i]]++] = static_cast<std::uint32_t>(i);
-    unit_weights_ = !p_.bootstrap;
     features_.resize(s_.d);
     std::iota(features_.begin(), features_.end(), 0u);
     keys_.resize(samples_.size());
@@ -207,25 +206,21 @@ class TreeBuilder {
     const std::size_t n_node = end - start;
     std::int64_t sumsq = 0;
     for (auto c : counts_) sumsq += c * c;
-    for (std::size_t k = 0; k < n_node; ++k) {
-      const std::uint32_t row = samples_[start + k];
-      lab_[k] = s_.y[row];
-      wt_[k] = weight_[row];
+    // Labels by position are for best splits (random splits read class runs);
+    // weights for both, unless every row weighs 1.
+    if (!p_.random_thresholds || p_.bootstrap) {
+      for (std::size_t k = 0; k < n_node; ++k) {
+        const std::uint32_t row = samples_[start + k];
+        lab_[k] = s_.y[row];
+        wt_[k] = weight_[row];
+      }
     }
-    if (p_.random_thresholds && n_node <= kLocalRows) enter_local(start, end);
-    if (p_.random_thresholds && n_node <= kGatherAheadRows)
-      return find_random_split_gathered(start, n_node, total, best);
+    if (p_.random_thresholds) return find_random_split(start, end, total, best);
     std::int32_t best_feature = -1;
     std::size_t visited = 0, drawn = 0;
     while (visited < max_features_ && drawn < s_.d) {
       const std::uint32_t f = draw_feature(drawn++);
-      SplitCandidate c;
-      if (p_.random_thresholds) {
-        const ValueRange range = gather(f, start, n_node, vals_.data());
-        c = eval_random(vals_.data(), n_node, range, total);
-      } else {
-        c = eval_best(f, start, n_node, total, sumsq);
-      }
+      const SplitCandidate c = eval_best(f, start, n_node, total, sumsq);
       if (c.constant) continue;
       ++visited;
       if (c.valid && c.proxy > best.proxy) {
@@ -236,22 +231,26 @@ class TreeBuilder {
     return best_feature;
   }
 
-  // find_split for random splits in a small node, the same draws and the same
-  // result: the features still needed are drawn together (if none of them is
-  // constant they are the node's last), their values gathered in one pass,
-  // then evaluated in draw order.
-  std::int32_t find_random_split_gathered(std::uint32_t start, std::size_t n_node, std::int64_t total,
-                                          SplitCandidate& best) {
+  // find_split for random splits. The features still needed are drawn
+  // together (if none of them is constant they are the node's last), their
+  // values gathered in one pass, then evaluated in draw order; a node of more
+  // than kGatherAheadRows rows does this one feature at a time. Either way the
+  // draws and the result are the same.
+  std::int32_t find_random_split(std::uint32_t start, std::uint32_t end, std::int64_t total, SplitCandidate& best) {
+    const std::size_t n_node = end - start;
+    if (n_node <= kLocalRows) enter_local(start, end);
+    const bool ahead = n_node <= kGatherAheadRows;
+    float* values = ahead ? ahead_.data() : vals_.data();
     std::int32_t best_feature = -1;
     std::size_t visited = 0, drawn = 0;
     while (visited < max_features_ && drawn < s_.d) {
-      const std::size_t m = std::min(max_features_ - visited, s_.d - drawn);
+      const std::size_t m = ahead ? std::min(max_features_ - visited, s_.d - drawn) : 1;
       for (std::size_t j = 0; j < m; ++j) {
         ahead_features_[j] = draw_feature(drawn++);
-        ahead_range_[j] = gather(ahead_features_[j], start, n_node, ahead_.data() + j * n_node);
+        ahead_range_[j] = gather(ahead_features_[j], start, n_node, values + j * n_node);
       }
       for (std::size_t j = 0; j < m; ++j) {
-        const SplitCandidate c = eval_random(ahead_.data() + j * n_node, n_node, ahead_range_[j], total);
+        const SplitCandidate c = eval_random(values + j * n_node, n_node, ahead_range_[j], total);
         if (c.constant) continue;
         ++visited;
         if (c.valid && c.proxy > best.proxy) {
@@ -428,7 +427,7 @@ class TreeBuilder {
     for (auto c : present_) {
       const std::size_t len = class_rows_[c];
       std::int64_t left_rows = 0, left_weight = 0;
-      if (unit_weights_) {
+      if (!p_.bootstrap) {  // every row weighs 1
         for (std::size_t q = k0; q < k0 + len; ++q) left_rows += vals[q] <= t_below ? 1 : 0;
         left_weight = left_rows;
       } else {
@@ -454,10 +453,10 @@ class TreeBuilder {
   }
 
   // Moves the node's rows that go left to the front, in order, and the rest
-  // after them, in order. Stable and branch-free: the side is a coin flip at a
-  // good split, and the rows stay in ascending order, so every later gather
-  // from a column walks it forwards. (Results do not depend on the order of a
-  // node's rows: every statistic is an integer sum or a min/max.)
+  // after them, in order. Stable, so the rows stay grouped by class (and
+  // ascending within a class) as eval_random needs; branch-free, because the
+  // side is a coin flip at a good split. (Results do not depend on the order
+  // of a node's rows: every statistic is an integer sum or a min/max.)
   std::uint32_t partition(std::uint32_t start, std::uint32_t end, std::int32_t f, const SplitCandidate& c) {
     const std::size_t n_node = end - start;
     // goes_left(k): whether the node's k-th row goes left. Rows (and their
@@ -514,7 +513,6 @@ class TreeBuilder {
   std::vector<ValueRange> ahead_range_;
   std::vector<std::int64_t> counts_, cl_, cr_;
   std::vector<std::size_t> class_rows_;  // distinct rows of each class in the current node
-  bool unit_weights_ = true;             // no bootstrap: every row weighs 1
 };
 
 }  // namespace
