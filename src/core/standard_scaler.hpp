@@ -9,6 +9,10 @@ class StandardScaler {
  public:
   void fit(const arma::mat& X);
   arma::mat transform(const arma::mat& X) const;
+  /// Rows rows[0..m) of X, standardised and rounded to float, as the columns
+  /// of a d x m matrix: column i equals float(transform(X).row(rows[i]).t())
+  /// bit for bit, without transform's n x d double copy and its transpose.
+  arma::fmat transform_rows_to_float_columns(const arma::mat& X, const arma::uvec& rows) const;
   const arma::rowvec& mean() const { return mean_; }
   const arma::rowvec& scale() const { return scale_; }
   bool fitted() const { return !mean_.is_empty(); }

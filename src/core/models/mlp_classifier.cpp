@@ -144,9 +144,8 @@ void MlpClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_c
   check_training_set(name_, X, y, n_classes);
   n_classes_ = n_classes;
   scaler_.fit(X);
-  const arma::mat Z = scaler_.transform(X);
 
-  std::vector<arma::uword> sizes = {Z.n_cols};
+  std::vector<arma::uword> sizes = {X.n_cols};
   sizes.insert(sizes.end(), params_.hidden.begin(), params_.hidden.end());
   sizes.push_back(n_classes);
   layout_ = MlpLayout(sizes);
@@ -164,23 +163,23 @@ void MlpClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_c
 
   // Early-stopping hold-out.
   std::vector<arma::uword> train_idx, val_idx;
-  const bool holdout = params_.early_stopping && Z.n_rows >= 20;
+  const bool holdout = params_.early_stopping && X.n_rows >= 20;
   if (holdout) {
     Rng split_rng(derive_seed(ctx.seed, {kSplitTag}));
     stratified_holdout(y, n_classes, params_.validation_fraction, split_rng, train_idx, val_idx);
   } else {
-    for (arma::uword i = 0; i < Z.n_rows; ++i) train_idx.push_back(i);
+    for (arma::uword i = 0; i < X.n_rows; ++i) train_idx.push_back(i);
   }
-  // Samples as float columns (d x n): minibatches are gathered from here by
-  // index into the engine's buffer; no double copy per batch.
+  // Standardised samples as float columns (d x n): minibatches are gathered
+  // from here by index into the engine's buffer; no double copy per batch.
   const arma::uvec tr = arma::conv_to<arma::uvec>::from(train_idx);
-  const arma::fmat Xtr = arma::conv_to<arma::fmat>::from(Z.rows(tr).t());
+  const arma::fmat Xtr = scaler_.transform_rows_to_float_columns(X, tr);
   const arma::uvec ytr = y.elem(tr);
   arma::fmat Xval;
   arma::uvec yval;
   if (holdout) {
     const arma::uvec va = arma::conv_to<arma::uvec>::from(val_idx);
-    Xval = arma::conv_to<arma::fmat>::from(Z.rows(va).t());
+    Xval = scaler_.transform_rows_to_float_columns(X, va);
     yval = y.elem(va);
   }
 
