@@ -22,7 +22,11 @@ Without them it prints a notice and exits 0, so it can run anywhere.
 
   /usr/bin/python3 bench/compare_sklearn.py --dataset prepared/banking77 \
       --embeddings lsa768 --ours build/bench_models [--models sgd_log,rf] [--tolerance 1.5] \
-      [--threads 1] [--train-rows N] [--json out.json]
+      [--threads 1] [--train-rows N] [--repeat N] [--json out.json]
+
+--repeat N runs N paired rounds per model: the printed and recorded times and
+speed-ups are medians over the rounds, with the smallest and largest speed-up
+(a single round moved by 20% between sessions on the same machine).
 
 or with explicit files: --train-x A.npy --test-x B.npy --train-y A.csv|A.npy --test-y B.csv|B.npy
 (.csv: the column named by --label-column, default "label").
@@ -146,6 +150,7 @@ def context(args, ours_binary):
         "logical_cpus": os.cpu_count(),
         "isa": {"avx2": "avx2" in flags, "fma": "fma" in flags, "avx512f": "avx512f" in flags},
         "threads": args.threads,
+        "repeat": args.repeat,
         "thread_env": THREADS_ENV,
         "rf_et_n_jobs": args.threads,
         "loadavg_at_start": load,
@@ -204,7 +209,12 @@ def main():
     ap.add_argument("--tolerance", type=float, default=1.5, help="allowed |ours - sklearn| in accuracy points")
     ap.add_argument("--strict", action="store_true", help="exit 1 if any model is outside the tolerance")
     ap.add_argument("--json", help="write the rows and the context to this JSON file")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="paired rounds per model (ours, then scikit-learn's, back to back); times and the "
+                         "speed-up are the medians over rounds, with the smallest and largest speed-up (default 1)")
     args = ap.parse_args()
+    if args.repeat < 1:
+        sys.exit(f"--repeat must be >= 1, got {args.repeat}")
 
     if args.dataset:
         emb = os.path.join(args.dataset, "embeddings")
@@ -258,41 +268,69 @@ def main():
                 np.save(paths[key], arr)
         for name in models:
             row = {"model": name}
-            # Ours first, then scikit-learn's, model by model: both fits of a model
-            # run back to back under the same machine load.
-            if args.ours:
-                oacc, of1, osecs, epochs, ocpu = run_ours(args.ours, paths, name, args.threads)
-                row.update(ours_accuracy=oacc, ours_macro_f1=of1, ours_fit_seconds=osecs, ours_epochs=epochs,
-                           ours_fit_cpu_seconds=ocpu)
-            est = factories[name]()
-            t0, c0 = time.perf_counter(), time.process_time()
-            try:
-                est.fit(Xtr, ytr)
-            except ValueError as exc:  # e.g. MLP early stopping: stratified split of a 1-row class
-                print(f"{name:<11} sklearn fit failed: {exc}"
-                      + (f" | ours {row['ours_accuracy']:.4f}" if args.ours else ""), flush=True)
-                row["sklearn_error"] = str(exc)
+            # Ours first, then scikit-learn's, model by model and round by round:
+            # both fits of a round run back to back under the same machine load.
+            rounds, failed = [], False
+            for _ in range(args.repeat):
+                rnd = {}
+                if args.ours:
+                    oacc, of1, osecs, epochs, ocpu = run_ours(args.ours, paths, name, args.threads)
+                    rnd.update(ours_accuracy=oacc, ours_macro_f1=of1, ours_fit_seconds=osecs, ours_epochs=epochs,
+                               ours_fit_cpu_seconds=ocpu)
+                est = factories[name]()
+                t0, c0 = time.perf_counter(), time.process_time()
+                try:
+                    est.fit(Xtr, ytr)
+                except ValueError as exc:  # e.g. MLP early stopping: stratified split of a 1-row class
+                    print(f"{name:<11} sklearn fit failed: {exc}"
+                          + (f" | ours {rnd['ours_accuracy']:.4f}" if args.ours else ""), flush=True)
+                    row.update(rnd)
+                    row["sklearn_error"] = str(exc)
+                    failed = True
+                    break
+                secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+                pred = est.predict(Xte)
+                rnd.update(sklearn_accuracy=float((pred == yte).mean()), sklearn_macro_f1=float(macro_f1(yte, pred)),
+                           sklearn_fit_seconds=secs, sklearn_fit_cpu_seconds=cpu)
+                clf = est.steps[-1][1] if hasattr(est, "steps") else est
+                if hasattr(clf, "n_iter_"):
+                    rnd["sklearn_n_iter"] = int(np.max(clf.n_iter_))
+                if args.ours:
+                    rnd["speedup_wall"] = secs / max(rnd["ours_fit_seconds"], 1e-9)
+                    rnd["speedup_cpu"] = cpu / max(rnd["ours_fit_cpu_seconds"], 1e-9)
+                rounds.append(rnd)
+            if failed:
                 rows.append(row)
                 continue
-            secs, cpu = time.perf_counter() - t0, time.process_time() - c0
-            pred = est.predict(Xte)
-            acc = float((pred == yte).mean())
-            f1 = float(macro_f1(yte, pred))
-            row.update(sklearn_accuracy=acc, sklearn_macro_f1=f1, sklearn_fit_seconds=secs, sklearn_fit_cpu_seconds=cpu)
-            clf = est.steps[-1][1] if hasattr(est, "steps") else est
-            if hasattr(clf, "n_iter_"):
-                row["sklearn_n_iter"] = int(np.max(clf.n_iter_))
+            # Both sides are seeded: every round must fit the same models. A
+            # difference is reported, not averaged away.
+            for key in ("sklearn_accuracy", "ours_accuracy"):
+                if key in rounds[0] and any(r[key] != rounds[0][key] for r in rounds):
+                    print(f"{name:<11} WARNING: {key} differs between rounds: {[r[key] for r in rounds]}")
+                    row["rounds_disagree"] = True
+            row.update(rounds[0])
+            for key in ("sklearn_fit_seconds", "sklearn_fit_cpu_seconds", "ours_fit_seconds", "ours_fit_cpu_seconds",
+                        "speedup_wall", "speedup_cpu"):
+                if key in rounds[0]:
+                    row[key] = float(np.median([r[key] for r in rounds]))
+            if args.repeat > 1:
+                row["rounds"] = rounds
+                if args.ours:
+                    row["speedup_wall_min"] = min(r["speedup_wall"] for r in rounds)
+                    row["speedup_wall_max"] = max(r["speedup_wall"] for r in rounds)
+            acc, f1 = row["sklearn_accuracy"], row["sklearn_macro_f1"]
+            secs, cpu = row["sklearn_fit_seconds"], row["sklearn_fit_cpu_seconds"]
             if args.ours:
                 diff = 100.0 * (row["ours_accuracy"] - acc)
                 worst = max(worst, abs(diff))
-                speedup = secs / max(row["ours_fit_seconds"], 1e-9)
-                cpu_speedup = cpu / max(row["ours_fit_cpu_seconds"], 1e-9)
-                row.update(diff_points=diff, speedup_wall=speedup, speedup_cpu=cpu_speedup,
-                           within_tolerance=abs(diff) <= args.tolerance)
+                speedup, cpu_speedup = row["speedup_wall"], row["speedup_cpu"]
+                row.update(diff_points=diff, within_tolerance=abs(diff) <= args.tolerance)
                 ok = "yes" if abs(diff) <= args.tolerance else "NO"
+                spread = (f"  ({row['speedup_wall_min']:.2f}x-{row['speedup_wall_max']:.2f}x over {args.repeat})"
+                          if args.repeat > 1 else "")
                 print(f"{name:<11} {acc:>11.4f} {row['ours_accuracy']:>9.4f} {diff:>+8.2f} {f1:>6.3f} "
                       f"{row['ours_macro_f1']:>6.3f} {secs:>8.2f} {row['ours_fit_seconds']:>9.2f} "
-                      f"{speedup:>6.1f}x {cpu:>8.2f} {row['ours_fit_cpu_seconds']:>9.2f} {cpu_speedup:>6.1f}x  {ok}",
+                      f"{speedup:>6.1f}x {cpu:>8.2f} {row['ours_fit_cpu_seconds']:>9.2f} {cpu_speedup:>6.1f}x  {ok}{spread}",
                       flush=True)
             else:
                 print(f"{name:<11} {acc:>11.4f} {'':>9} {'':>8} {f1:>6.3f} {'':>6} {secs:>8.2f}", flush=True)
