@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/errors.hpp"
 #include "core/softmax_loss.hpp"
 
 namespace tracer {
@@ -39,6 +40,26 @@ TEST(SoftmaxLoss, SinglePrecisionProductsGiveTheSameGradientToSixDigits) {
   const double f_float = SoftmaxLoss(X, y, 3, 1.0, SoftmaxLoss::Products::kFloat).evaluate_with_gradient(W, g_float);
   EXPECT_NEAR(f_float, f_double, 1e-5 * std::abs(f_double));
   EXPECT_LT(arma::abs(g_float - g_double).max(), 1e-5 * arma::abs(g_double).max());
+}
+
+// Logistic regression builds its loss from float columns (no n x d double
+// copy): the same loss and gradient, bit for bit, as from X with kFloat.
+TEST(SoftmaxLoss, FloatColumnsGiveTheFloatProductsBits) {
+  arma::arma_rng::set_seed(9);
+  arma::mat X(50, 6, arma::fill::randn);
+  arma::uvec y(50);
+  for (arma::uword i = 0; i < 50; ++i) y[i] = (i * 7) % 4;
+  arma::mat W(7, 4, arma::fill::randn);
+  arma::mat g_x, g_cols;
+  const SoftmaxLoss from_x(X, y, 4, 0.5, SoftmaxLoss::Products::kFloat);
+  const SoftmaxLoss from_cols(arma::conv_to<arma::fmat>::from(X.t()), y, 4, 0.5);
+  const double f_x = from_x.evaluate_with_gradient(W, g_x);
+  const double f_cols = from_cols.evaluate_with_gradient(W, g_cols);
+  EXPECT_EQ(f_cols, f_x);
+  ASSERT_EQ(g_cols.n_rows, 7u);
+  EXPECT_TRUE(arma::approx_equal(g_cols, g_x, "absdiff", 0.0));
+  EXPECT_EQ(from_cols.n_params_rows(), 7u);
+  EXPECT_THROW(SoftmaxLoss(arma::fmat(6, 49, arma::fill::zeros), y, 4, 0.5), InternalError);  // 49 columns, 50 labels
 }
 
 TEST(SoftmaxLoss, ExtremeLogitsStayFinite) {

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "core/softmax.hpp"
@@ -11,12 +12,28 @@
 namespace tracer {
 
 SoftmaxLoss::SoftmaxLoss(const arma::mat& X, const arma::uvec& y, arma::uword n_classes, double C, Products products)
-    : X_(X), products_(products), y_(y), n_classes_(n_classes), C_(C) {
+    : X_(&X), n_(X.n_rows), d_(X.n_cols), products_(products), y_(y), n_classes_(n_classes), C_(C) {
+  check();
   if (products_ == Products::kFloat) Xtf_ = arma::conv_to<arma::fmat>::from(X.t());
-  if (X.n_rows != y.n_elem) throw InternalError("SoftmaxLoss: X rows != y length");
-  if (X.n_rows == 0) throw InternalError("SoftmaxLoss: no rows");
-  if (!(C > 0.0)) throw InternalError("SoftmaxLoss: C must be > 0");
-  if (y.n_elem && y.max() >= n_classes) throw InternalError("SoftmaxLoss: label >= n_classes");
+}
+
+SoftmaxLoss::SoftmaxLoss(arma::fmat Xt, const arma::uvec& y, arma::uword n_classes, double C)
+    : X_(nullptr),
+      n_(Xt.n_cols),
+      d_(Xt.n_rows),
+      Xtf_(std::move(Xt)),
+      products_(Products::kFloat),
+      y_(y),
+      n_classes_(n_classes),
+      C_(C) {
+  check();
+}
+
+void SoftmaxLoss::check() const {
+  if (n_ != y_.n_elem) throw InternalError("SoftmaxLoss: X rows != y length");
+  if (n_ == 0) throw InternalError("SoftmaxLoss: no rows");
+  if (!(C_ > 0.0)) throw InternalError("SoftmaxLoss: C must be > 0");
+  if (y_.n_elem && y_.max() >= n_classes_) throw InternalError("SoftmaxLoss: label >= n_classes");
 }
 
 arma::mat softmax_logits(const arma::mat& X, const arma::mat& W) {
@@ -27,7 +44,7 @@ arma::mat softmax_logits(const arma::mat& X, const arma::mat& W) {
 }
 
 double SoftmaxLoss::evaluate_float(const arma::mat& W, arma::mat& grad) const {
-  const arma::uword n = X_.n_rows, d = X_.n_cols, K = n_classes_;
+  const arma::uword n = n_, d = d_, K = n_classes_;
   Wf_ = arma::conv_to<arma::fmat>::from(W.head_rows(d));
   Zt_ = Wf_.t() * Xtf_;  // K x n logits without bias (sgemm)
   const arma::rowvec bias = W.row(d);
@@ -70,8 +87,9 @@ double SoftmaxLoss::evaluate_float(const arma::mat& W, arma::mat& grad) const {
 
 double SoftmaxLoss::evaluate_with_gradient(const arma::mat& W, arma::mat& grad) const {
   if (products_ == Products::kFloat) return evaluate_float(W, grad);
-  const arma::uword n = X_.n_rows, d = X_.n_cols;
-  arma::mat Z = softmax_logits(X_, W);
+  const arma::mat& X = *X_;  // kDouble: always built from X
+  const arma::uword n = n_, d = d_;
+  arma::mat Z = softmax_logits(X, W);
   const arma::vec lse = log_sum_exp_rows(Z);
   double ce = 0.0;
   arma::mat R(n, n_classes_);  // P - Y, the residual
@@ -84,7 +102,7 @@ double SoftmaxLoss::evaluate_with_gradient(const arma::mat& W, arma::mat& grad) 
   const double inv_n = 1.0 / static_cast<double>(n);
   const double reg = 1.0 / (C_ * static_cast<double>(n));
   grad.set_size(d + 1, n_classes_);
-  grad.head_rows(d) = X_.t() * R * inv_n + reg * W.head_rows(d);
+  grad.head_rows(d) = X.t() * R * inv_n + reg * W.head_rows(d);
   grad.row(d) = arma::sum(R, 0) * inv_n;
   return ce * inv_n + 0.5 * reg * arma::accu(arma::square(W.head_rows(d)));
 }

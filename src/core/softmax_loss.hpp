@@ -26,20 +26,27 @@ class SoftmaxLoss {
   /// X: n x d features, y: n labels < n_classes, C > 0 inverse regularisation.
   SoftmaxLoss(const arma::mat& X, const arma::uvec& y, arma::uword n_classes, double C,
               Products products = Products::kDouble);
+  /// kFloat on samples given as the columns of a d x n float matrix Xt (the
+  /// layout kFloat keeps), taken over: no n x d double matrix is needed, and
+  /// the loss is bit for bit the one built from X with Xt = float(X').
+  SoftmaxLoss(arma::fmat Xt, const arma::uvec& y, arma::uword n_classes, double C);
 
   /// Loss at W; writes the gradient (same shape as W) into grad. With kFloat
   /// it uses scratch buffers of the object: one evaluation at a time per object.
   double evaluate_with_gradient(const arma::mat& W, arma::mat& grad) const;
   double evaluate(const arma::mat& W) const;
 
-  arma::uword n_params_rows() const { return X_.n_cols + 1; }
+  arma::uword n_params_rows() const { return d_ + 1; }
   arma::uword n_classes() const { return n_classes_; }
 
  private:
   double evaluate_float(const arma::mat& W, arma::mat& grad) const;
 
-  const arma::mat& X_;
-  arma::fmat Xtf_;  // d x n single-precision transpose when products == kFloat
+  void check() const;
+
+  const arma::mat* X_;  // n x d features (kDouble); null when built from float columns
+  arma::uword n_, d_;   // samples, features
+  arma::fmat Xtf_;      // d x n single-precision transpose when products == kFloat
   Products products_;
   mutable arma::fmat Wf_, Zt_, G_;  // kFloat scratch: d x K weights, K x n logits/residual, d x K gradient
   const arma::uvec& y_;

@@ -19,16 +19,18 @@ void LogisticRegression::fit(const arma::mat& X, const arma::uvec& y, std::size_
   check_training_set(name_, X, y, n_classes);
   n_classes_ = n_classes;
   scaler_.fit(X);
-  const arma::mat Z = scaler_.transform(X);
-  SoftmaxLoss loss(Z, y, n_classes, params_.C, SoftmaxLoss::Products::kFloat);
-  W_.zeros(Z.n_cols + 1, n_classes);  // convex problem: deterministic zero start
+  // Standardised samples straight into the float columns the loss reads.
+  const arma::uword d = X.n_cols;
+  SoftmaxLoss loss(scaler_.transform_rows_to_float_columns(X, arma::regspace<arma::uvec>(0, X.n_rows - 1)), y,
+                   n_classes, params_.C);
+  W_.zeros(d + 1, n_classes);  // convex problem: deterministic zero start
   LbfgsOptions opt;
   opt.max_iterations = params_.max_iterations;
   opt.gradient_tolerance = params_.gradient_tolerance;
   report_ = minimize_lbfgs(loss, W_, opt);
   std::vector<AffineLayer> layers(1);
-  layers[0].W = W_.head_rows(Z.n_cols);
-  layers[0].b = W_.row(Z.n_cols);
+  layers[0].W = W_.head_rows(d);
+  layers[0].b = W_.row(d);
   row_path_.build(scaler_.mean(), scaler_.scale(), std::move(layers));
 }
 
