@@ -44,7 +44,7 @@ class SoftmaxLoss {
 
   void check() const;
 
-  const arma::mat* X_;  // n x d features (kDouble); null when built from float columns
+  const arma::mat* X_;  // the caller's n x d features (read by kDouble only); null when built from float columns
   arma::uword n_, d_;   // samples, features
   arma::fmat Xtf_;      // d x n single-precision transpose when products == kFloat
   Products products_;

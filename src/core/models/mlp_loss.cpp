@@ -195,9 +195,9 @@ double MlpFloatEngine::cross_entropy_gradient(const arma::fvec& theta, const arm
     if (l > 0) {
       back_ = layout_.weights(theta, l) * delta;  // in x nb (sgemm)
       // ReLU derivative: 0 where the unit was off; the result becomes the
-      // previous layer's delta. A select, not a branch (__restrict lets GCC
-      // vectorise it): a unit is on or off by a coin flip, and the branch
-      // GCC emitted otherwise was 7% of an MLP fit, mispredicted.
+      // previous layer's delta. A vectorised select, not a branch (relu_mask
+      // reads back_ unconditionally): a unit is on or off by a coin flip, and
+      // the branch GCC emitted for the conditional read was 7% of an MLP fit.
       arma::fmat& prev = act_[l - 1];
       relu_mask(prev.memptr(), back_.memptr(), prev.n_elem);
     }
