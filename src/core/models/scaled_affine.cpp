@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 #if TRACER_X86_KERNELS
 #include <immintrin.h>
@@ -37,9 +38,20 @@ constexpr std::size_t P = PackedAffine::kPanel;
 using Kernel = void (*)(const float* x, std::size_t in, const float* panels, std::size_t n_panels, const float* bias,
                         float* y, bool relu, bool reverse);
 
-// Calls group(G, first panel) for balanced groups of at most Gmax panels, in
-// panel order or (reverse) in the opposite order. The outputs do not depend
-// on the order; see ScaledAffineStack::forward for why it alternates.
+// group(std::integral_constant<std::size_t, G>{}, p) for the run-time width
+// g in [1, Gmax]: each kernel's group code is a template on its width.
+template <std::size_t Gmax, class F>
+inline void with_width(std::size_t g, F& group, std::size_t p) {
+  if constexpr (Gmax > 1) {
+    if (g < Gmax) return with_width<Gmax - 1>(g, group, p);
+  }
+  group(std::integral_constant<std::size_t, Gmax>{}, p);
+}
+
+// Calls group(G, first panel), G a std::integral_constant, for balanced
+// groups of at most Gmax panels, in panel order or (reverse) in the opposite
+// order. The outputs do not depend on the order; see
+// ScaledAffineStack::forward for why it alternates.
 template <std::size_t Gmax, class F>
 inline void for_balanced_groups(std::size_t n_panels, bool reverse, F&& group) {
   if (n_panels == 0) return;
@@ -49,14 +61,14 @@ inline void for_balanced_groups(std::size_t n_panels, bool reverse, F&& group) {
   if (!reverse) {
     std::size_t p = 0;
     for (std::size_t g = 0; g < n_groups; ++g) {
-      group(size_of(g), p);
+      with_width<Gmax>(size_of(g), group, p);
       p += size_of(g);
     }
   } else {
     std::size_t end = n_panels;
     for (std::size_t g = n_groups; g-- > 0;) {
       end -= size_of(g);
-      group(size_of(g), end);
+      with_width<Gmax>(size_of(g), group, end);
     }
   }
 }
@@ -110,19 +122,9 @@ inline void group_sse2(const float* __restrict x, std::size_t in, const float* _
 void kernel_sse2(const float* __restrict x, std::size_t in, const float* __restrict panels, std::size_t n_panels,
                  const float* __restrict bias, float* __restrict y, bool relu, bool reverse) {
   const std::size_t stride = in * P;
-  for_balanced_groups<3>(n_panels, reverse, [&](std::size_t G, std::size_t p) {
+  for_balanced_groups<3>(n_panels, reverse, [&](auto G, std::size_t p) {
     const float* b = panels + p * stride;
-    switch (G) {
-      case 3:
-        group_sse2<3>(x, in, b, stride, bias + p * P, y + p * P, relu);
-        break;
-      case 2:
-        group_sse2<2>(x, in, b, stride, bias + p * P, y + p * P, relu);
-        break;
-      default:
-        group_sse2<1>(x, in, b, stride, bias + p * P, y + p * P, relu);
-        break;
-    }
+    group_sse2<decltype(G)::value>(x, in, b, stride, bias + p * P, y + p * P, relu);
   });
 }
 
@@ -161,30 +163,11 @@ TRACER_AVX2 void kernel_avx2(const float* __restrict x, std::size_t in, const fl
                              std::size_t n_panels, const float* __restrict bias, float* __restrict y, bool relu,
                              bool reverse) {
   const std::size_t stride = in * P;
-  for_balanced_groups<6>(n_panels, reverse, [&](std::size_t G, std::size_t p) TRACER_AVX2 {
+  for_balanced_groups<6>(n_panels, reverse, [&](auto G, std::size_t p) TRACER_AVX2 {
     const float* b = panels + p * stride;
     float* out = y + p * P;
     const float* bb = bias + p * P;
-    switch (G) {
-      case 6:
-        group_avx2<6>(x, in, b, stride, bb, out, relu);
-        break;
-      case 5:
-        group_avx2<5>(x, in, b, stride, bb, out, relu);
-        break;
-      case 4:
-        group_avx2<4>(x, in, b, stride, bb, out, relu);
-        break;
-      case 3:
-        group_avx2<3>(x, in, b, stride, bb, out, relu);
-        break;
-      case 2:
-        group_avx2<2>(x, in, b, stride, bb, out, relu);
-        break;
-      default:
-        group_avx2<1>(x, in, b, stride, bb, out, relu);
-        break;
-    }
+    group_avx2<decltype(G)::value>(x, in, b, stride, bb, out, relu);
   });
 }
 #undef TRACER_AVX2
@@ -220,36 +203,11 @@ TRACER_AVX512 void kernel_avx512(const float* __restrict x, std::size_t in, cons
                                  std::size_t n_panels, const float* __restrict bias, float* __restrict y, bool relu,
                                  bool reverse) {
   const std::size_t stride = in * P;
-  for_balanced_groups<8>(n_panels, reverse, [&](std::size_t G, std::size_t p) TRACER_AVX512 {
+  for_balanced_groups<8>(n_panels, reverse, [&](auto G, std::size_t p) TRACER_AVX512 {
     const float* b = panels + p * stride;
     float* out = y + p * P;
     const float* bb = bias + p * P;
-    switch (G) {
-      case 8:
-        group_avx512<8>(x, in, b, stride, bb, out, relu);
-        break;
-      case 7:
-        group_avx512<7>(x, in, b, stride, bb, out, relu);
-        break;
-      case 6:
-        group_avx512<6>(x, in, b, stride, bb, out, relu);
-        break;
-      case 5:
-        group_avx512<5>(x, in, b, stride, bb, out, relu);
-        break;
-      case 4:
-        group_avx512<4>(x, in, b, stride, bb, out, relu);
-        break;
-      case 3:
-        group_avx512<3>(x, in, b, stride, bb, out, relu);
-        break;
-      case 2:
-        group_avx512<2>(x, in, b, stride, bb, out, relu);
-        break;
-      default:
-        group_avx512<1>(x, in, b, stride, bb, out, relu);
-        break;
-    }
+    group_avx512<decltype(G)::value>(x, in, b, stride, bb, out, relu);
   });
 }
 #undef TRACER_AVX512
@@ -334,7 +292,7 @@ TRACER_AVX2 void block_avx2(const float* __restrict xb, std::size_t in, const fl
                             std::size_t n_panels, const float* __restrict bias, float* __restrict y, std::size_t ldy,
                             bool relu, bool reverse) {
   const std::size_t stride = in * P;
-  for_balanced_groups<1>(n_panels, reverse, [&](std::size_t, std::size_t p) TRACER_AVX2 {
+  for_balanced_groups<1>(n_panels, reverse, [&](auto, std::size_t p) TRACER_AVX2 {
     block_group_avx2<R, 1>(xb, in, panels + p * stride, stride, bias + p * P, y + p * P, ldy, relu);
   });
 }
@@ -376,30 +334,11 @@ TRACER_AVX512 void block_avx512(const float* __restrict xb, std::size_t in, cons
                                 std::size_t n_panels, const float* __restrict bias, float* __restrict y,
                                 std::size_t ldy, bool relu, bool reverse) {
   const std::size_t stride = in * P;
-  for_balanced_groups<6>(n_panels, reverse, [&](std::size_t G, std::size_t p) TRACER_AVX512 {
+  for_balanced_groups<6>(n_panels, reverse, [&](auto G, std::size_t p) TRACER_AVX512 {
     const float* b = panels + p * stride;
     float* out = y + p * P;
     const float* bb = bias + p * P;
-    switch (G) {
-      case 6:
-        block_group_avx512<6>(xb, in, b, stride, bb, out, ldy, relu);
-        break;
-      case 5:
-        block_group_avx512<5>(xb, in, b, stride, bb, out, ldy, relu);
-        break;
-      case 4:
-        block_group_avx512<4>(xb, in, b, stride, bb, out, ldy, relu);
-        break;
-      case 3:
-        block_group_avx512<3>(xb, in, b, stride, bb, out, ldy, relu);
-        break;
-      case 2:
-        block_group_avx512<2>(xb, in, b, stride, bb, out, ldy, relu);
-        break;
-      default:
-        block_group_avx512<1>(xb, in, b, stride, bb, out, ldy, relu);
-        break;
-    }
+    block_group_avx512<decltype(G)::value>(xb, in, b, stride, bb, out, ldy, relu);
   });
 }
 #undef TRACER_AVX512
