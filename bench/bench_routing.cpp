@@ -265,6 +265,10 @@ int main(int argc, char** argv) {
     }
   }
   benchmark::AddCustomContext("affine_kernel", affine_kernel_name());
+  // Which OpenBLAS kernels BM_BatchProduct's sgemm ran (scripts/blas_env.sh pins Zen).
+  const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+  benchmark::AddCustomContext("openblas_coretype_env", coretype != nullptr ? coretype : "(unset: OpenBLAS chooses)");
+  benchmark::AddCustomContext("openblas_threads_in_batch_product", "1");
 #endif
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
