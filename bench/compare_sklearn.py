@@ -28,6 +28,12 @@ Without them it prints a notice and exits 0, so it can run anywhere.
 speed-ups are medians over the rounds, with the smallest and largest speed-up
 (a single round moved by 20% between sessions on the same machine).
 
+--seeds N runs N paired rounds with seeds 42, 43, ... on both sides instead:
+for the MLPs the number of epochs early stopping runs is itself random (26 or
+39 for the same model and data, by seed), so one seed's time ratio says as
+much about the seed as about the code. Reported: the median of the per-seed
+speed-ups, their range, and total sklearn seconds / total ours.
+
 or with explicit files: --train-x A.npy --test-x B.npy --train-y A.csv|A.npy --test-y B.csv|B.npy
 (.csv: the column named by --label-column, default "label").
 """
@@ -74,22 +80,22 @@ except ImportError as exc:  # pragma: no cover
 SEED = 42
 
 
-def candidates(n_jobs=1):
+def candidates(n_jobs=1, seed=SEED):
     """The reference's candidate table, in registry order (n_jobs: rf/et, as our --threads)."""
     scaled = lambda est: Pipeline([("scale", StandardScaler()), ("clf", est)])
     return {
-        "logreg_c1": lambda: scaled(LogisticRegression(C=1.0, max_iter=1000, random_state=SEED)),
-        "logreg_c10": lambda: scaled(LogisticRegression(C=10.0, max_iter=1000, random_state=SEED)),
-        "sgd_log": lambda: scaled(SGDClassifier(loss="log_loss", max_iter=200, tol=1e-3, random_state=SEED)),
+        "logreg_c1": lambda: scaled(LogisticRegression(C=1.0, max_iter=1000, random_state=seed)),
+        "logreg_c10": lambda: scaled(LogisticRegression(C=10.0, max_iter=1000, random_state=seed)),
+        "sgd_log": lambda: scaled(SGDClassifier(loss="log_loss", max_iter=200, tol=1e-3, random_state=seed)),
         "mlp_1h": lambda: scaled(MLPClassifier(hidden_layer_sizes=(256,), alpha=1e-4, max_iter=140,
-                                               early_stopping=True, random_state=SEED)),
+                                               early_stopping=True, random_state=seed)),
         "mlp_2h": lambda: scaled(MLPClassifier(hidden_layer_sizes=(256, 96), alpha=1e-4, max_iter=140,
-                                               early_stopping=True, random_state=SEED)),
-        "dt": lambda: DecisionTreeClassifier(max_depth=16, min_samples_leaf=2, random_state=SEED),
+                                               early_stopping=True, random_state=seed)),
+        "dt": lambda: DecisionTreeClassifier(max_depth=16, min_samples_leaf=2, random_state=seed),
         "rf": lambda: RandomForestClassifier(n_estimators=200, max_features="sqrt", min_samples_leaf=2,
-                                             n_jobs=n_jobs, random_state=SEED),
+                                             n_jobs=n_jobs, random_state=seed),
         "et": lambda: ExtraTreesClassifier(n_estimators=200, max_features="sqrt", min_samples_leaf=2,
-                                           n_jobs=n_jobs, random_state=SEED),
+                                           n_jobs=n_jobs, random_state=seed),
     }
 
 
@@ -181,10 +187,10 @@ def write_json(path, ctx, tolerance, rows, complete):
     os.replace(tmp, path)
 
 
-def run_ours(binary, paths, name, threads):
+def run_ours(binary, paths, name, threads, seed):
     """Our fit of one model in a fresh process: (accuracy, macro F1, fit seconds, epochs, fit CPU seconds)."""
     cmd = [binary, "--compare", paths["train_x"], paths["train_y"], paths["test_x"], paths["test_y"],
-           "--models", name, "--threads", str(threads)]
+           "--models", name, "--threads", str(threads), "--seed", str(seed)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ.copy()).stdout
     for line in out.splitlines()[1:]:
         fields = line.split("\t")
@@ -212,9 +218,19 @@ def main():
     ap.add_argument("--repeat", type=int, default=1,
                     help="paired rounds per model (ours, then scikit-learn's, back to back); times and the "
                          "speed-up are the medians over rounds, with the smallest and largest speed-up (default 1)")
+    ap.add_argument("--seeds", type=int, default=1,
+                    help="rounds with seeds 42, 43, ... (both sides: our --seed, scikit-learn's random_state), "
+                         "for models whose cost is itself random (early stopping: the MLPs' epochs); the "
+                         "speed-up is reported per seed, as the median and as total sklearn seconds / total "
+                         "ours, accuracies as means over the seeds. Not with --repeat (default 1)")
     args = ap.parse_args()
     if args.repeat < 1:
         sys.exit(f"--repeat must be >= 1, got {args.repeat}")
+    if args.seeds < 1:
+        sys.exit(f"--seeds must be >= 1, got {args.seeds}")
+    if args.seeds > 1 and args.repeat > 1:
+        sys.exit("--seeds and --repeat are exclusive: each seeded round is one paired fit per side")
+    round_seeds = [SEED + i for i in range(args.seeds)] if args.seeds > 1 else [SEED] * args.repeat
 
     if args.dataset:
         emb = os.path.join(args.dataset, "embeddings")
@@ -271,13 +287,13 @@ def main():
             # Ours first, then scikit-learn's, model by model and round by round:
             # both fits of a round run back to back under the same machine load.
             rounds, failed = [], False
-            for _ in range(args.repeat):
-                rnd = {}
+            for seed in round_seeds:
+                rnd = {"seed": seed}
                 if args.ours:
-                    oacc, of1, osecs, epochs, ocpu = run_ours(args.ours, paths, name, args.threads)
+                    oacc, of1, osecs, epochs, ocpu = run_ours(args.ours, paths, name, args.threads, seed)
                     rnd.update(ours_accuracy=oacc, ours_macro_f1=of1, ours_fit_seconds=osecs, ours_epochs=epochs,
                                ours_fit_cpu_seconds=ocpu)
-                est = factories[name]()
+                est = candidates(n_jobs=args.threads, seed=seed)[name]()
                 t0, c0 = time.perf_counter(), time.process_time()
                 try:
                     est.fit(Xtr, ytr)
@@ -302,18 +318,28 @@ def main():
             if failed:
                 rows.append(row)
                 continue
-            # Both sides are seeded: every round must fit the same models. A
-            # difference is reported, not averaged away.
-            for key in ("sklearn_accuracy", "ours_accuracy"):
-                if key in rounds[0] and any(r[key] != rounds[0][key] for r in rounds):
-                    print(f"{name:<11} WARNING: {key} differs between rounds: {[r[key] for r in rounds]}")
-                    row["rounds_disagree"] = True
+            if args.seeds == 1:
+                # Both sides are seeded: every round must fit the same models. A
+                # difference is reported, not averaged away.
+                for key in ("sklearn_accuracy", "ours_accuracy"):
+                    if key in rounds[0] and any(r[key] != rounds[0][key] for r in rounds):
+                        print(f"{name:<11} WARNING: {key} differs between rounds: {[r[key] for r in rounds]}")
+                        row["rounds_disagree"] = True
             row.update(rounds[0])
+            row.pop("seed")
             for key in ("sklearn_fit_seconds", "sklearn_fit_cpu_seconds", "ours_fit_seconds", "ours_fit_cpu_seconds",
-                        "speedup_wall", "speedup_cpu"):
+                        "speedup_wall", "speedup_cpu", "ours_epochs", "sklearn_n_iter"):
                 if key in rounds[0]:
                     row[key] = float(np.median([r[key] for r in rounds]))
-            if args.repeat > 1:
+            if args.seeds > 1:
+                row["seeds"] = round_seeds
+                for key in ("sklearn_accuracy", "sklearn_macro_f1", "ours_accuracy", "ours_macro_f1"):
+                    if key in rounds[0]:
+                        row[key] = float(np.mean([r[key] for r in rounds]))
+                if args.ours:
+                    row["speedup_total"] = (sum(r["sklearn_fit_seconds"] for r in rounds)
+                                            / max(sum(r["ours_fit_seconds"] for r in rounds), 1e-9))
+            if len(rounds) > 1:
                 row["rounds"] = rounds
                 if args.ours:
                     row["speedup_wall_min"] = min(r["speedup_wall"] for r in rounds)
@@ -326,8 +352,9 @@ def main():
                 speedup, cpu_speedup = row["speedup_wall"], row["speedup_cpu"]
                 row.update(diff_points=diff, within_tolerance=abs(diff) <= args.tolerance)
                 ok = "yes" if abs(diff) <= args.tolerance else "NO"
-                spread = (f"  ({row['speedup_wall_min']:.2f}x-{row['speedup_wall_max']:.2f}x over {args.repeat})"
-                          if args.repeat > 1 else "")
+                spread = (f"  ({row['speedup_wall_min']:.2f}x-{row['speedup_wall_max']:.2f}x over {len(rounds)}"
+                          + (f" seeds, total {row['speedup_total']:.2f}x" if args.seeds > 1 else "") + ")"
+                          if len(rounds) > 1 else "")
                 print(f"{name:<11} {acc:>11.4f} {row['ours_accuracy']:>9.4f} {diff:>+8.2f} {f1:>6.3f} "
                       f"{row['ours_macro_f1']:>6.3f} {secs:>8.2f} {row['ours_fit_seconds']:>9.2f} "
                       f"{speedup:>6.1f}x {cpu:>8.2f} {row['ours_fit_cpu_seconds']:>9.2f} {cpu_speedup:>6.1f}x  {ok}{spread}",

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "core/models/mlp_classifier.hpp"
 #include "core/models/mlp_loss.hpp"
 #include "core/rng.hpp"
@@ -34,13 +36,16 @@ void check_gradient(const std::vector<arma::uword>& sizes, double alpha) {
 
 // The float training engine must give MlpLoss's gradient (without the L2
 // term, which the optimiser adds) on the gathered rows, to float precision.
-void check_float_engine(const std::vector<arma::uword>& sizes) {
+// A repeat, any order; 12 rows are three whole blocks of the product
+// kernels, 13 end with a partial one.
+const std::vector<arma::uword> kBatch = {7, 3, 3, 41, 0, 19, 28, 11, 49, 2, 36, 25};
+
+void check_float_engine(const std::vector<arma::uword>& sizes, const std::vector<arma::uword>& idx = kBatch) {
   const MlpLayout layout(sizes);
   auto ds = make_blobs(50, sizes.front(), sizes.back(), 1.0, 12);
   Rng rng(6);
   arma::vec theta(layout.n_params());
   for (auto& v : theta) v = 0.5 * rng.normal();
-  const std::vector<arma::uword> idx = {7, 3, 3, 41, 0, 19, 28, 11, 49, 2, 36, 25};  // a repeat, any order
   const arma::uvec rows(idx);
   const arma::mat Xb = ds.X.rows(rows);
   const arma::uvec yb = ds.y.elem(rows);
@@ -67,6 +72,50 @@ void check_float_engine(const std::vector<arma::uword>& sizes) {
 TEST(MlpFloatEngine, GradientMatchesMlpLossOneHiddenLayer) { check_float_engine({5, 7, 3}); }
 TEST(MlpFloatEngine, GradientMatchesMlpLossTwoHiddenLayers) { check_float_engine({6, 9, 5, 4}); }
 TEST(MlpFloatEngine, GradientMatchesMlpLossWideOutput) { check_float_engine({12, 33, 40}); }
+TEST(MlpFloatEngine, GradientMatchesMlpLossPartialBlock) {
+  std::vector<arma::uword> idx = kBatch;
+  idx.push_back(44);
+  check_float_engine({12, 33, 40}, idx);
+  check_float_engine({6, 9, 5, 4}, {1, 2, 3});  // fewer samples than one block
+}
+
+// The engine's products run on the affine block kernels, one FMA chain per
+// entry: the gradient, the loss and the validation count are the same bits
+// on every FMA kernel (portable std::fma, AVX2, AVX-512), which is what makes
+// an MLP fit the same on every CPU.
+TEST(MlpFloatEngine, EveryFmaKernelGivesTheSameBits) {
+  const MlpLayout layout({40, 33, 17, 9});
+  auto ds = make_blobs(60, 40, 9, 1.0, 13);
+  Rng rng(7);
+  arma::fvec theta(layout.n_params());
+  for (auto& v : theta) v = static_cast<float>(0.3 * rng.normal());
+  const arma::fmat Xt = arma::conv_to<arma::fmat>::from(ds.X.t());
+  std::vector<arma::uword> idx = kBatch;
+  idx.push_back(57);
+  const AffineIsa widest = affine_kernel_isa();
+  arma::fvec first;
+  double first_loss = 0.0;
+  std::size_t first_correct = 0;
+  for (AffineIsa isa : {AffineIsa::kPortable, AffineIsa::kAvx2, AffineIsa::kAvx512}) {
+    if (!affine_isa_supported(isa)) continue;
+    use_affine_isa(isa);
+    MlpFloatEngine engine(layout);
+    arma::fvec g;
+    const double loss = engine.cross_entropy_gradient(theta, Xt, ds.y, idx.data(), idx.size(), g);
+    const std::size_t correct = engine.count_correct(theta, Xt, ds.y);
+    if (first.is_empty()) {
+      first = g;
+      first_loss = loss;
+      first_correct = correct;
+      continue;
+    }
+    ASSERT_EQ(g.n_elem, first.n_elem);
+    EXPECT_EQ(std::memcmp(g.memptr(), first.memptr(), g.n_elem * sizeof(float)), 0) << affine_isa_name(isa);
+    EXPECT_EQ(loss, first_loss) << affine_isa_name(isa);
+    EXPECT_EQ(correct, first_correct) << affine_isa_name(isa);
+  }
+  use_affine_isa(widest);
+}
 
 TEST(MlpLoss, GradientMatchesFiniteDifferencesOneHiddenLayer) { check_gradient({5, 7, 3}, 0.3); }
 TEST(MlpLoss, GradientMatchesFiniteDifferencesTwoHiddenLayers) { check_gradient({4, 6, 5, 3}, 0.1); }

@@ -256,6 +256,45 @@ TEST(ScaledAffine, BlockKernelsGiveTheRowKernelsBits) {
   }
 }
 
+// The float packers the MLP's training products use: the same panels as
+// pack() from the same (float-valued) weights, checked through the outputs
+// of every supported kernel, bit for bit; with and without a bias, over a
+// packer reused for a bigger then a smaller shape (no stale entries).
+TEST(ScaledAffine, FloatPackersGivePacksBits) {
+  constexpr std::size_t B = PackedAffine::kBlockRows;
+  Rng rng(22);
+  PackedAffine by_rows, by_columns;  // reused across shapes, as the engine reuses one
+  for (const auto& [in, out] : {std::pair<std::size_t, std::size_t>{768, 77}, {13, 77}, {31, 96}, {5, 33}, {1, 1}}) {
+    for (bool with_bias : {true, false}) {
+      Layer L = make_layer(in, out, 7 * in + out);
+      if (!with_bias) L.b.zeros();
+      L.packed.pack(L.W, L.b);
+      const arma::fmat Wf = arma::conv_to<arma::fmat>::from(L.W);  // column-major: W(i, o) at i + o * in
+      const arma::fmat Wt = Wf.t();                                // Wt(o, i): input i's outputs contiguous
+      const arma::fvec bf = arma::conv_to<arma::fvec>::from(L.b.t());
+      std::vector<const float*> rows(in);
+      for (std::size_t i = 0; i < in; ++i) rows[i] = Wt.colptr(i);
+      by_rows.pack_rows(in, out, rows.data(), with_bias ? bf.memptr() : nullptr);
+      by_columns.pack_columns(in, out, Wf.memptr(), in, with_bias ? bf.memptr() : nullptr);
+      ASSERT_EQ(by_rows.padded_out(), L.packed.padded_out());
+      ASSERT_EQ(by_columns.in_dim(), in);
+      std::vector<float> xb(B * in);
+      for (auto& v : xb) v = static_cast<float>(rng.normal());
+      for (AffineIsa isa : supported_isas()) {
+        const std::size_t ldy = L.packed.padded_out();
+        std::vector<float> ref(B * ldy), a(B * ldy), b(B * ldy);
+        L.packed.apply_block(xb.data(), ref.data(), ldy, true, isa);
+        by_rows.apply_block(xb.data(), a.data(), ldy, true, isa);
+        by_columns.apply_block(xb.data(), b.data(), ldy, true, isa);
+        EXPECT_EQ(std::memcmp(ref.data(), a.data(), ref.size() * sizeof(float)), 0)
+            << "pack_rows " << affine_isa_name(isa) << " " << in << "x" << out << " bias=" << with_bias;
+        EXPECT_EQ(std::memcmp(ref.data(), b.data(), ref.size() * sizeof(float)), 0)
+            << "pack_columns " << affine_isa_name(isa) << " " << in << "x" << out << " bias=" << with_bias;
+      }
+    }
+  }
+}
+
 // forward_rows (tiles of 32 rows, blocks of 4, read in place from a
 // column-major batch) gives each row exactly forward() of that row, for a
 // row count with a partial tile and a partial block, from an offset.

@@ -3,11 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#endif
 #include <limits>
 
+#include "core/models/adam.hpp"
 #include "core/models/training_checks.hpp"
 #include "core/rng.hpp"
 #include "core/softmax.hpp"
@@ -50,63 +48,6 @@ void stratified_holdout(const arma::uvec& y, std::size_t n_classes, double fract
   }
   std::sort(train.begin(), train.end());
   std::sort(val.begin(), val.end());
-}
-
-// One Adam step on n parameters: gradient g (float, from the engine) plus
-// penalty * theta (the L2 term, 0 for biases); master weights and moments in
-// double, and the float copy the engine reads refreshed in the same pass.
-// The scalar loop cannot be auto-vectorised (std::sqrt sets errno), so an
-// AVX2 version does four parameters at a time with the same operations in
-// the same order (no FMA in either; sqrt and division are correctly rounded):
-// both give identical bits.
-void adam_step_scalar(double* __restrict th, double* __restrict m, double* __restrict v, const float* __restrict g,
-                      float* __restrict th_f, std::size_t n, double penalty, double lr_t, double beta1, double beta2,
-                      double eps) {
-  for (std::size_t k = 0; k < n; ++k) {
-    const double gk = static_cast<double>(g[k]) + penalty * th[k];
-    m[k] = beta1 * m[k] + (1.0 - beta1) * gk;
-    v[k] = beta2 * v[k] + ((1.0 - beta2) * gk) * gk;
-    th[k] -= (lr_t * m[k]) / (std::sqrt(v[k]) + eps);
-    th_f[k] = static_cast<float>(th[k]);
-  }
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#define TRACER_ADAM_AVX2 1
-__attribute__((target("avx2"))) void adam_step_avx2(double* __restrict th, double* __restrict m, double* __restrict v,
-                                                    const float* __restrict g, float* __restrict th_f, std::size_t n,
-                                                    double penalty, double lr_t, double beta1, double beta2,
-                                                    double eps) {
-  const __m256d pen = _mm256_set1_pd(penalty), b1 = _mm256_set1_pd(beta1), c1 = _mm256_set1_pd(1.0 - beta1),
-                b2 = _mm256_set1_pd(beta2), c2 = _mm256_set1_pd(1.0 - beta2), lr = _mm256_set1_pd(lr_t),
-                ep = _mm256_set1_pd(eps);
-  std::size_t k = 0;
-  for (; k + 4 <= n; k += 4) {
-    const __m256d t = _mm256_loadu_pd(th + k);
-    const __m256d gk = _mm256_add_pd(_mm256_cvtps_pd(_mm_loadu_ps(g + k)), _mm256_mul_pd(pen, t));
-    const __m256d mk = _mm256_add_pd(_mm256_mul_pd(b1, _mm256_loadu_pd(m + k)), _mm256_mul_pd(c1, gk));
-    const __m256d vk =
-        _mm256_add_pd(_mm256_mul_pd(b2, _mm256_loadu_pd(v + k)), _mm256_mul_pd(_mm256_mul_pd(c2, gk), gk));
-    const __m256d tk = _mm256_sub_pd(t, _mm256_div_pd(_mm256_mul_pd(lr, mk), _mm256_add_pd(_mm256_sqrt_pd(vk), ep)));
-    _mm256_storeu_pd(m + k, mk);
-    _mm256_storeu_pd(v + k, vk);
-    _mm256_storeu_pd(th + k, tk);
-    _mm_storeu_ps(th_f + k, _mm256_cvtpd_ps(tk));
-  }
-  adam_step_scalar(th + k, m + k, v + k, g + k, th_f + k, n - k, penalty, lr_t, beta1, beta2, eps);
-}
-#endif
-
-void adam_step(double* th, double* m, double* v, const float* g, float* th_f, std::size_t n, double penalty,
-               double lr_t, double beta1, double beta2, double eps) {
-#ifdef TRACER_ADAM_AVX2
-  static const bool avx2 = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") != 0;
-  }();
-  if (avx2) return adam_step_avx2(th, m, v, g, th_f, n, penalty, lr_t, beta1, beta2, eps);
-#endif
-  adam_step_scalar(th, m, v, g, th_f, n, penalty, lr_t, beta1, beta2, eps);
 }
 
 }  // namespace
@@ -211,9 +152,9 @@ void MlpClassifier::fit(const arma::mat& X, const arma::uvec& y, std::size_t n_c
       for (std::size_t l = 0; l < layout_.n_layers(); ++l) {
         const arma::uword off = layout_.offset(l), n_w = layout_.in(l)*layout_.out(l), n_b = layout_.out(l);
         adam_step(theta_.memptr() + off, m.memptr() + off, v.memptr() + off, grad.memptr() + off,
-                  theta_f.memptr() + off, n_w, penalty, lr_t, beta1, beta2, eps);
+                  theta_f.memptr() + off, n_w, {penalty, lr_t, beta1, beta2, eps});
         adam_step(theta_.memptr() + off + n_w, m.memptr() + off + n_w, v.memptr() + off + n_w,
-                  grad.memptr() + off + n_w, theta_f.memptr() + off + n_w, n_b, 0.0, lr_t, beta1, beta2, eps);
+                  grad.memptr() + off + n_w, theta_f.memptr() + off + n_w, n_b, {0.0, lr_t, beta1, beta2, eps});
       }
     }
     ++epochs_run_;

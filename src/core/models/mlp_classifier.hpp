@@ -30,10 +30,12 @@ namespace tracer {
 ///    is no hold-out and the final weights are kept.
 ///  - The output layer always has n_classes units (scikit-learn uses only the
 ///    classes present); absent classes just learn low logits.
-///  - Training runs in single precision (MlpFloatEngine: sgemm, samples as
-///    float columns gathered by index); Adam moments and master weights are
-///    double. Validation scoring uses the float network; predict_proba uses
-///    the double master weights.
+///  - Training runs in single precision (MlpFloatEngine: the products on the
+///    affine block kernels, one FMA chain per entry, so a fit is the same on
+///    every FMA CPU and independent of the BLAS library; samples as float
+///    columns read by index); Adam moments and master weights are double, its
+///    step size float (adam.hpp). Validation scoring uses the float network;
+///    predict_proba uses the double master weights.
 class MlpClassifier final : public Surrogate {
  public:
   struct Params {

@@ -114,6 +114,10 @@ namespace tracer {
 
 namespace {
 
+constexpr std::size_t kBlock = PackedAffine::kBlockRows;
+
+std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
+
 // act[k] = back[k] where act[k] > 0, else 0.
 void relu_mask(float* __restrict act, const float* __restrict back, std::size_t n) {
   for (std::size_t k = 0; k < n; ++k) {
@@ -122,42 +126,87 @@ void relu_mask(float* __restrict act, const float* __restrict back, std::size_t 
   }
 }
 
+// Rows [0, m) of the product A B, B packed in `packed` (k x n): fill(r0,
+// rows, xb) writes rows r0..r0+rows-1 of A interleaved (xb[i * kBlock + r],
+// i < k) and zeros for r >= rows; row r's n outputs go to dest + r * ld.
+// padded_dest: dest has room for padded_out() floats a row and for whole
+// blocks of rows (the engine's activations); otherwise a block is written
+// in place only when it fits, else through `spill` and copied.
+template <class Fill>
+void block_product(const PackedAffine& packed, std::size_t m, Fill&& fill, float* dest, std::size_t ld,
+                   bool padded_dest, bool relu, std::vector<float>& xb, std::vector<float>& spill) {
+  const std::size_t k = packed.in_dim(), n = packed.out_dim(), pn = packed.padded_out();
+  xb.resize(k * kBlock);
+  spill.resize(pn * kBlock);
+  const bool in_place = ld >= pn;
+  for (std::size_t r0 = 0; r0 < m; r0 += kBlock) {
+    const std::size_t rows = std::min(kBlock, m - r0);
+    fill(r0, rows, xb.data());
+    if (in_place && (padded_dest || rows == kBlock)) {
+      packed.apply_block(xb.data(), dest + r0 * ld, ld, relu);
+    } else {
+      packed.apply_block(xb.data(), spill.data(), pn, relu);
+      for (std::size_t r = 0; r < rows; ++r)
+        std::memcpy(dest + (r0 + r) * ld, spill.data() + r * pn, n * sizeof(float));
+    }
+  }
+}
+
+// xb[i * kBlock + r] = col(r)[i] for i < k, r < rows; zeros for r >= rows.
+template <class Column>
+void interleave_columns(std::size_t k, std::size_t rows, Column&& col, float* xb) {
+  for (std::size_t r = 0; r < kBlock; ++r) {
+    if (r < rows) {
+      const float* c = col(r);
+      for (std::size_t i = 0; i < k; ++i) xb[i * kBlock + r] = c[i];
+    } else {
+      for (std::size_t i = 0; i < k; ++i) xb[i * kBlock + r] = 0.0f;
+    }
+  }
+}
+
 }  // namespace
 
-void MlpFloatEngine::forward(const arma::fvec& theta, const arma::fmat& input) {
+template <class Sample>
+void MlpFloatEngine::forward(const arma::fvec& theta, std::size_t nb, Sample&& sample) {
   const std::size_t L = layout_.n_layers();
   act_.resize(L);
   for (std::size_t l = 0; l < L; ++l) {
-    const arma::fmat& in = l == 0 ? input : act_[l - 1];
-    act_[l] = layout_.weights(theta, l).t() * in;  // out x nb (sgemm)
-    const float* b = theta.memptr() + layout_.offset(l) + layout_.in(l)*layout_.out(l);
-    const arma::uword rows = act_[l].n_rows;
-    const bool relu = l + 1 < L;
-    for (arma::uword j = 0; j < act_[l].n_cols; ++j) {
-      float* a = act_[l].colptr(j);
-      if (relu)
-        for (arma::uword u = 0; u < rows; ++u) {
-          const float v = a[u] + b[u];
-          a[u] = v > 0.0f ? v : 0.0f;
-        }
-      else
-        for (arma::uword u = 0; u < rows; ++u) a[u] += b[u];
-    }
+    const std::size_t in = layout_.in(l), out = layout_.out(l);
+    const float* W = theta.memptr() + layout_.offset(l);
+    packed_.pack_columns(in, out, W, in, W + in * out);  // B(i, o) = W(i, o), with the bias
+    act_[l].set_size(packed_.padded_out(), round_up(nb, kBlock));
+    const std::size_t ld = act_[l].n_rows;
+    const auto fill = [&](std::size_t r0, std::size_t rows, float* xb) {
+      if (l == 0) {
+        interleave_columns(
+            in, rows, [&](std::size_t r) { return sample(r0 + r); }, xb);
+        // The samples are scattered columns of a matrix far bigger than L2:
+        // fetch the next block's while this one's product runs (a block's
+        // product is thousands of cycles; without this the copy above waits
+        // on memory for every column, a quarter of the engine's own time).
+        constexpr std::size_t kLine = 64 / sizeof(float);
+        for (std::size_t r = r0 + kBlock; r < std::min(nb, r0 + 2 * kBlock); ++r)
+          for (std::size_t i = 0; i < in; i += kLine) __builtin_prefetch(sample(r) + i, 0, 2);
+      } else {
+        interleave_columns(
+            in, rows, [&](std::size_t r) { return act_[l - 1].colptr(r0 + r); }, xb);
+      }
+    };
+    block_product(packed_, nb, fill, act_[l].memptr(), ld, true, l + 1 < L, xb_, spill_);
   }
 }
 
 double MlpFloatEngine::cross_entropy_gradient(const arma::fvec& theta, const arma::fmat& Xt, const arma::uvec& y,
                                               const arma::uword* idx, std::size_t nb, arma::fvec& grad) {
   const std::size_t L = layout_.n_layers();
-  const arma::uword d = Xt.n_rows;
-  batch_.set_size(d, nb);
-  for (std::size_t j = 0; j < nb; ++j) std::memcpy(batch_.colptr(j), Xt.colptr(idx[j]), d * sizeof(float));
-  forward(theta, batch_);
+  const auto sample = [&](std::size_t j) { return Xt.colptr(idx[j]); };
+  forward(theta, nb, sample);
 
   // Softmax cross-entropy per column in double; the residual (P - Y) / nb
-  // overwrites the logits.
+  // overwrites the logits (the padding rows stay 0).
   arma::fmat& Z = act_[L - 1];
-  const arma::uword K = Z.n_rows;
+  const arma::uword K = layout_.out(L - 1);
   const double inv_n = 1.0 / static_cast<double>(nb);
   std::vector<double> z(K);
   double ce = 0.0;
@@ -181,24 +230,50 @@ double MlpFloatEngine::cross_entropy_gradient(const arma::fvec& theta, const arm
 
   grad.set_size(layout_.n_params());
   for (std::size_t l = L; l-- > 0;) {
-    arma::fmat& delta = act_[l];  // out x nb
-    const arma::fmat& in = l == 0 ? batch_ : act_[l - 1];
-    arma::fmat gW = layout_.weights(grad, l);
-    gW = in * delta.t();  // in x out (sgemm)
-    float* gb = grad.memptr() + layout_.offset(l) + layout_.in(l)*layout_.out(l);
-    const arma::uword rows = delta.n_rows;
-    for (arma::uword u = 0; u < rows; ++u) gb[u] = 0.0f;
+    const std::size_t in = layout_.in(l), out = layout_.out(l);
+    const arma::fmat& delta = act_[l];  // padded out x nb (+ block padding columns)
+    const std::size_t ldd = delta.n_rows;
+    // Weight gradient gW(i, o) = sum_j in(i, j) delta(o, j), stored column o
+    // after column o: rows o of delta B with B(j, i) = in(i, j), each
+    // sample's inputs contiguous (a copy); the chain runs over the samples.
+    rows_.resize(nb);
+    for (std::size_t j = 0; j < nb; ++j) rows_[j] = l == 0 ? sample(j) : act_[l - 1].colptr(j);
+    packed_.pack_rows(nb, in, rows_.data(), nullptr);
+    const float* dm = delta.memptr();
+    block_product(
+        packed_, out,
+        [&](std::size_t o0, std::size_t, float* xb) {
+          // rows o0..o0+3 of delta: four contiguous floats of each column
+          // (the padding rows, past out, are 0).
+          for (std::size_t j = 0; j < nb; ++j) std::memcpy(xb + j * kBlock, dm + j * ldd + o0, kBlock * sizeof(float));
+        },
+        grad.memptr() + layout_.offset(l), in, false, false, xb_, spill_);
+    float* gb = grad.memptr() + layout_.offset(l) + in * out;
+    for (std::size_t u = 0; u < out; ++u) gb[u] = 0.0f;
     for (std::size_t j = 0; j < nb; ++j) {
       const float* dc = delta.colptr(j);
-      for (arma::uword u = 0; u < rows; ++u) gb[u] += dc[u];
+      for (std::size_t u = 0; u < out; ++u) gb[u] += dc[u];
     }
     if (l > 0) {
-      back_ = layout_.weights(theta, l) * delta;  // in x nb (sgemm)
+      // back(i, j) = sum_o W(i, o) delta(o, j): rows j of delta' B with
+      // B(o, i) = W(i, o), each output's weights contiguous (a copy).
+      const float* W = theta.memptr() + layout_.offset(l);
+      rows_.resize(out);
+      for (std::size_t o = 0; o < out; ++o) rows_[o] = W + o * in;
+      packed_.pack_rows(out, in, rows_.data(), nullptr);
+      arma::fmat& prev = act_[l - 1];
+      back_.set_size(prev.n_rows, prev.n_cols);
+      block_product(
+          packed_, nb,
+          [&](std::size_t j0, std::size_t rows, float* xb) {
+            interleave_columns(
+                out, rows, [&](std::size_t r) { return delta.colptr(j0 + r); }, xb);
+          },
+          back_.memptr(), back_.n_rows, true, false, xb_, spill_);
       // ReLU derivative: 0 where the unit was off; the result becomes the
       // previous layer's delta. A vectorised select, not a branch (relu_mask
       // reads back_ unconditionally): a unit is on or off by a coin flip, and
       // the branch GCC emitted for the conditional read was 7% of an MLP fit.
-      arma::fmat& prev = act_[l - 1];
       relu_mask(prev.memptr(), back_.memptr(), prev.n_elem);
     }
   }
@@ -206,13 +281,14 @@ double MlpFloatEngine::cross_entropy_gradient(const arma::fvec& theta, const arm
 }
 
 std::size_t MlpFloatEngine::count_correct(const arma::fvec& theta, const arma::fmat& Xt, const arma::uvec& y) {
-  forward(theta, Xt);
+  forward(theta, Xt.n_cols, [&](std::size_t j) { return Xt.colptr(j); });
   const arma::fmat& Z = act_.back();
+  const arma::uword K = layout_.out(layout_.n_layers() - 1);
   std::size_t correct = 0;
-  for (arma::uword j = 0; j < Z.n_cols; ++j) {
+  for (arma::uword j = 0; j < Xt.n_cols; ++j) {
     const float* col = Z.colptr(j);
     arma::uword best = 0;
-    for (arma::uword k = 1; k < Z.n_rows; ++k)
+    for (arma::uword k = 1; k < K; ++k)
       if (col[k] > col[best]) best = k;
     correct += best == y[j] ? 1 : 0;
   }

@@ -5,6 +5,8 @@
 #include <armadillo>
 #include <vector>
 
+#include "core/models/scaled_affine.hpp"
+
 namespace tracer {
 
 /// Layer sizes {d, h_1, ..., h_L, K} and where each layer's weights and bias
@@ -59,15 +61,22 @@ class MlpLoss {
 /// Output logits (n x K) of the network for rows X.
 arma::mat mlp_logits(const MlpLayout& layout, const arma::vec& theta, const arma::mat& X);
 
-/// The training engine: MlpLoss's cross-entropy gradient in single precision
-/// (sgemm), on samples stored as the columns of a d x n float matrix and
-/// picked by index, so a minibatch is gathered into one reused buffer instead
-/// of a fresh n x d double copy. Activations are kept out x batch (one sample
-/// per contiguous column): bias and ReLU, softmax and the ReLU mask each run
-/// as one pass over contiguous memory, and every product is a plain sgemm
-/// with no temporaries. The L2 term is not included (the optimiser adds it to
-/// its double-precision master weights). Buffers are reused between calls:
-/// one call at a time per object.
+/// The training engine: MlpLoss's cross-entropy gradient in single precision,
+/// on samples stored as the columns of a d x n float matrix and picked by
+/// index (a minibatch is read in place, never copied into a fresh n x d
+/// double matrix). Activations are kept padded_out x batch (one sample per
+/// contiguous column, padded to the kernels' 16-wide panels; padding rows
+/// are 0): softmax and the ReLU mask each run as one pass over contiguous
+/// memory. The L2 term is not included (the optimiser adds it to its
+/// double-precision master weights). Buffers are reused between calls: one
+/// call at a time per object.
+///
+/// Every product (forward, weight gradient, back-propagation) runs on the
+/// row path's block kernels (PackedAffine::apply_block), not on sgemm: each
+/// entry is one fused multiply-add chain over the inner index in order
+/// (samples for the weight gradient, units otherwise), so a fit gives the
+/// same bits on every FMA kernel (AVX-512, AVX2, portable) and does not
+/// depend on which sgemm kernels the BLAS library picks for the CPU.
 class MlpFloatEngine {
  public:
   explicit MlpFloatEngine(const MlpLayout& layout) : layout_(layout) {}
@@ -82,12 +91,17 @@ class MlpFloatEngine {
   std::size_t count_correct(const arma::fvec& theta, const arma::fmat& Xt, const arma::uvec& y);
 
  private:
-  void forward(const arma::fvec& theta, const arma::fmat& input);
+  /// Forward pass of nb samples, sample j's d inputs at sample(j).
+  template <class Sample>
+  void forward(const arma::fvec& theta, std::size_t nb, Sample&& sample);
 
   const MlpLayout& layout_;
-  arma::fmat batch_;             // d x nb gathered samples
-  std::vector<arma::fmat> act_;  // act_[l]: out(l) x nb, post-ReLU (logits, then residual, for the last)
-  arma::fmat back_;              // in(l) x nb back-propagated delta
+  PackedAffine packed_;             // the current product's right operand
+  std::vector<const float*> rows_;  // its rows, for PackedAffine::pack_rows
+  std::vector<float> xb_, spill_;   // one interleaved block of left rows; outputs with no room in place
+  std::vector<arma::fmat> act_;     // act_[l]: padded out(l) x nb rounded up to a block, post-ReLU
+                                    // (logits, then the residual, for the last)
+  arma::fmat back_;                 // back-propagated delta, same shape as act_[l - 1]
 };
 
 }  // namespace tracer

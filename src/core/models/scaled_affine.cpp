@@ -446,6 +446,49 @@ AffineIsa affine_kernel_isa() { return selected().isa; }
 void use_affine_isa(AffineIsa isa) { selected() = Selected{isa, kernel_for(isa), block_kernel_for(isa)}; }
 const char* affine_kernel_name() { return affine_isa_name(selected().isa); }
 
+void PackedAffine::reshape(std::size_t k, std::size_t n, const float* bias) {
+  in_ = k;
+  out_ = n;
+  n_panels_ = (n + P - 1) / P;
+  panels_.resize(n_panels_ * k * P);  // every entry is written by the caller
+  bias_.assign(n_panels_ * P, 0.0f);
+  if (bias != nullptr) std::copy(bias, bias + n, bias_.begin());
+}
+
+void PackedAffine::pack_rows(std::size_t k, std::size_t n, const float* const* rows, const float* bias) {
+  reshape(k, n, bias);
+  const std::size_t full = n / P, tail = n % P;
+  for (std::size_t i = 0; i < k; ++i) {
+    const float* src = rows[i];
+    for (std::size_t p = 0; p < full; ++p) std::memcpy(&panels_[(p * k + i) * P], src + p * P, P * sizeof(float));
+    if (tail != 0) {
+      float* dst = &panels_[(full * k + i) * P];
+      std::memcpy(dst, src + full * P, tail * sizeof(float));
+      std::fill(dst + tail, dst + P, 0.0f);
+    }
+  }
+}
+
+void PackedAffine::pack_columns(std::size_t k, std::size_t n, const float* B, std::size_t ld, const float* bias) {
+  TRACER_CHECK(ld >= k, "PackedAffine::pack_columns: ld < k");
+  reshape(k, n, bias);
+  // Panel by panel, input by input: the panel is written in order, its 16
+  // columns read as 16 contiguous streams.
+  for (std::size_t p = 0; p < n_panels_; ++p) {
+    const std::size_t w = std::min(P, n - p * P);
+    float* dst = &panels_[p * k * P];
+    const float* col = B + p * P * ld;
+    if (w == P) {
+      for (std::size_t i = 0; i < k; ++i)
+#pragma GCC unroll 16
+        for (std::size_t c = 0; c < P; ++c) dst[i * P + c] = col[i + c * ld];
+    } else {
+      for (std::size_t i = 0; i < k; ++i)
+        for (std::size_t c = 0; c < P; ++c) dst[i * P + c] = c < w ? col[i + c * ld] : 0.0f;
+    }
+  }
+}
+
 void PackedAffine::pack(const arma::mat& W, const arma::rowvec& b) {
   TRACER_CHECK(b.n_elem == W.n_cols, "PackedAffine::pack: bias length != W columns");
   in_ = W.n_rows;

@@ -78,6 +78,14 @@ class PackedAffine {
 
   /// W: in x out (double), b: 1 x out (b.n_elem == W.n_cols).
   void pack(const arma::mat& W, const arma::rowvec& b);
+  /// pack() from float data, for a product's right operand B (k inputs x n
+  /// outputs) rather than a fitted layer (the MLP's training step packs one
+  /// per product). pack_rows: B(i, o) = rows[i][o], each input's n outputs
+  /// contiguous (a plain copy). pack_columns: B(i, o) = B[i + o * ld], each
+  /// output's k inputs contiguous, ld >= k (a transposing copy). bias: n
+  /// floats, or nullptr for zeros (apply adds acc + 0, which keeps acc).
+  void pack_rows(std::size_t k, std::size_t n, const float* const* rows, const float* bias);
+  void pack_columns(std::size_t k, std::size_t n, const float* B, std::size_t ld, const float* bias);
   /// x: in_dim() floats; y: room for padded_out() floats, entries >= out_dim()
   /// are padding (0 after relu). relu: apply max(0, .) to every output.
   /// Runs affine_kernel_isa(), or the given (supported) kernel.
@@ -99,6 +107,10 @@ class PackedAffine {
   bool empty() const { return in_ == 0; }
 
  private:
+  /// Sets the shape (k x n) and the bias (nullptr: zeros); leaves the panels'
+  /// entries to the caller.
+  void reshape(std::size_t k, std::size_t n, const float* bias);
+
   std::size_t in_ = 0, out_ = 0, n_panels_ = 0;
   std::vector<float, CacheAlignedAllocator<float>> panels_;  // panel p: in_ x kPanel, row-major
   std::vector<float, CacheAlignedAllocator<float>> bias_;    // padded_out()
