@@ -36,10 +36,9 @@ void adam_scalar(double* __restrict th, double* __restrict m, double* __restrict
 // The double part for four parameters: the moments, stored, and (lr_t m, v)
 // rounded to float for the step size. The same operations in the same order
 // as adam_scalar, no FMA.
-TRACER_AVX2 inline __attribute__((always_inline)) void moments4(const double* th, double* m, double* v,
-                                                                const float* g, __m256d pen, __m256d b1, __m256d c1,
-                                                                __m256d b2, __m256d c2, __m256d lr, __m128& lr_m,
-                                                                __m128& v_f) {
+TRACER_AVX2 inline __attribute__((always_inline)) void moments4(const double* th, double* m, double* v, const float* g,
+                                                                __m256d pen, __m256d b1, __m256d c1, __m256d b2,
+                                                                __m256d c2, __m256d lr, __m128& lr_m, __m128& v_f) {
   const __m256d t = _mm256_loadu_pd(th);
   const __m256d gk = _mm256_add_pd(_mm256_cvtps_pd(_mm_loadu_ps(g)), _mm256_mul_pd(pen, t));
   const __m256d mk = _mm256_add_pd(_mm256_mul_pd(b1, _mm256_loadu_pd(m)), _mm256_mul_pd(c1, gk));
@@ -51,8 +50,8 @@ TRACER_AVX2 inline __attribute__((always_inline)) void moments4(const double* th
 }
 
 // Eight parameters at a time, so the float sqrt and division run 8 wide.
-TRACER_AVX2 void adam_avx2(double* __restrict th, double* __restrict m, double* __restrict v,
-                           const float* __restrict g, float* __restrict th_f, std::size_t n, const AdamStep& s) {
+TRACER_AVX2 void adam_avx2(double* __restrict th, double* __restrict m, double* __restrict v, const float* __restrict g,
+                           float* __restrict th_f, std::size_t n, const AdamStep& s) {
   const __m256d pen = _mm256_set1_pd(s.penalty), b1 = _mm256_set1_pd(s.beta1), c1 = _mm256_set1_pd(1.0 - s.beta1),
                 b2 = _mm256_set1_pd(s.beta2), c2 = _mm256_set1_pd(1.0 - s.beta2), lr = _mm256_set1_pd(s.lr_t);
   const __m256 eps = _mm256_set1_ps(static_cast<float>(s.eps));
@@ -102,8 +101,7 @@ void adam_step(double* th, double* m, double* v, const float* g, float* th_f, st
 }
 
 void adam_step(double* th, double* m, double* v, const float* g, float* th_f, std::size_t n, const AdamStep& step) {
-  static const AdamKernel widest =
-      adam_kernel_supported(AdamKernel::kAvx2) ? AdamKernel::kAvx2 : AdamKernel::kScalar;
+  static const AdamKernel widest = adam_kernel_supported(AdamKernel::kAvx2) ? AdamKernel::kAvx2 : AdamKernel::kScalar;
   adam_step(th, m, v, g, th_f, n, step, widest);
 }
 
