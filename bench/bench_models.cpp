@@ -16,7 +16,8 @@
 // given embeddings, for bench/compare_sklearn.py:
 //   bench_models --compare TRAIN_X.npy TRAIN_Y.npy TEST_X.npy TEST_Y.npy
 //                [--models a,b,...] [--threads N] [--seed S]
-// (epochs column: SGD/MLP epochs, L-BFGS iterations for logistic regression)
+// (epochs column: SGD/MLP epochs, L-BFGS iterations for logistic regression;
+// evaluations: L-BFGS loss + gradient evaluations, 0 for the other models)
 // X: 2-D '<f2', '<f4' or '<f8' (io/npy.hpp's reader); y: (n, 1) '<f8'
 // integer labels 0..K-1. A bad argument or file exits 2.
 #include <benchmark/benchmark.h>
@@ -215,7 +216,7 @@ int compare_main(int argc, char** argv) {
   const std::size_t K = std::max(ytr.max(), yte.max()) + 1;
   // fit_cpu_seconds: CPU time of the whole process during the fit (all
   // threads); on a loaded machine it is the fairer single-threaded measure.
-  std::printf("model\ttest_accuracy\ttest_macro_f1\tfit_seconds\tepochs\tfit_cpu_seconds\n");
+  std::printf("model\ttest_accuracy\ttest_macro_f1\tfit_seconds\tepochs\tfit_cpu_seconds\tevaluations\n");
   for (const auto& name : models) {
     auto model = make_surrogate({name, {}});
     const double c0 = process_cpu_seconds();
@@ -225,11 +226,15 @@ int compare_main(int argc, char** argv) {
     const double cpu = process_cpu_seconds() - c0;
     const arma::uvec pred = arma::index_max(model->predict_proba(Xte), 1);
     const double acc = static_cast<double>(arma::accu(pred == yte)) / static_cast<double>(yte.n_elem);
-    int epochs = 0;
+    int epochs = 0, evaluations = 0;
     if (const auto* sgd = dynamic_cast<const SgdClassifier*>(model.get())) epochs = sgd->epochs_run();
     if (const auto* mlp = dynamic_cast<const MlpClassifier*>(model.get())) epochs = mlp->epochs_run();
-    if (const auto* lr = dynamic_cast<const LogisticRegression*>(model.get())) epochs = lr->solver_report().iterations;
-    std::printf("%s\t%.4f\t%.4f\t%.3f\t%d\t%.3f\n", name.c_str(), acc, macro_f1(yte, pred), secs, epochs, cpu);
+    if (const auto* lr = dynamic_cast<const LogisticRegression*>(model.get())) {
+      epochs = lr->solver_report().iterations;
+      evaluations = lr->solver_report().evaluations;
+    }
+    std::printf("%s\t%.4f\t%.4f\t%.3f\t%d\t%.3f\t%d\n", name.c_str(), acc, macro_f1(yte, pred), secs, epochs, cpu,
+                evaluations);
     std::fflush(stdout);
   }
   return 0;

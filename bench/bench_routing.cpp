@@ -26,6 +26,14 @@
 //                               AVX-512: one FMA chain per output, the same bits on
 //                               both), including its per-block interleave of X.
 //                               Counter GFLOPs. A probe for an sgemm of our own.
+//   BM_PeakFma/<isa>            this core's float FMA ceiling: 12 independent
+//                               FMA chains in registers, no memory (2 = AVX2,
+//                               3 = AVX-512), counter GFLOPs. The bound every
+//                               figure above is read against (docs/performance.md,
+//                               "What the hardware allows").
+//   BM_ReadBandwidth/<isa>/<KB>  streaming read of a KB-sized buffer, over and
+//                               over (24 KB: L1; 768 KB, the MLPs' first layer:
+//                               L2 on 1-2 MB L2 cores; 16 MB: L3), counter GBps
 //
 // Models are fitted on synthetic 3,000 x 768 x 77 data (class means plus noise,
 // unit-normalised like sentence embeddings, fixed seeds); the MLPs with
@@ -43,9 +51,14 @@
 #include "core/acceptor.hpp"
 #include "core/metrics.hpp"
 #include "core/models/scaled_affine.hpp"
+#include "core/models/simd.hpp"
 #include "core/rng.hpp"
 #include "core/router.hpp"
 #include "core/zoo.hpp"
+
+#if TRACER_X86_KERNELS
+#include <immintrin.h>
+#endif
 
 extern "C" void openblas_set_num_threads(int);
 
@@ -223,6 +236,108 @@ BENCHMARK(BM_BatchProduct)
     ->ArgsProduct({{0, static_cast<int>(AffineIsa::kAvx2), static_cast<int>(AffineIsa::kAvx512)}, {768}, {200}, {256}})
     ->ArgsProduct({{0, static_cast<int>(AffineIsa::kAvx2), static_cast<int>(AffineIsa::kAvx512)}, {200}, {256}, {256}})
     ->Unit(benchmark::kMicrosecond);
+
+#if TRACER_X86_KERNELS
+// 12 accumulators: more than FMA latency x FMA pipes on current x86 cores
+// (4 cycles x 2), so the loop runs at the FMA units' rate. acc = acc * 0.999
+// + 0.001 keeps every value finite and bounded.
+__attribute__((target("avx2,fma"))) float peak_fma_avx2(std::int64_t n) {
+  const __m256 a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(1e-3f);
+  __m256 acc[12];
+  for (auto& v : acc) v = b;
+  for (std::int64_t i = 0; i < n; ++i)
+#pragma GCC unroll 12
+    for (auto& v : acc) v = _mm256_fmadd_ps(v, a, b);
+  float s = 0.0f;
+  for (const auto& v : acc) s += _mm256_cvtss_f32(v);
+  return s;
+}
+
+__attribute__((target("avx512f"))) float peak_fma_avx512(std::int64_t n) {
+  const __m512 a = _mm512_set1_ps(0.999f), b = _mm512_set1_ps(1e-3f);
+  __m512 acc[12];
+  for (auto& v : acc) v = b;
+  for (std::int64_t i = 0; i < n; ++i)
+#pragma GCC unroll 12
+    for (auto& v : acc) v = _mm512_fmadd_ps(v, a, b);
+  float s = 0.0f;
+  for (const auto& v : acc) s += _mm512_cvtss_f32(v);
+  return s;
+}
+
+void BM_PeakFma(benchmark::State& state) {
+  const bool wide = state.range(0) == static_cast<int>(AffineIsa::kAvx512);
+  __builtin_cpu_init();
+  if (wide ? !__builtin_cpu_supports("avx512f") : !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) {
+    state.SkipWithError("ISA not supported on this CPU");
+    return;
+  }
+  state.SetLabel(wide ? "avx512" : "avx2");
+  constexpr std::int64_t kIterations = 1 << 20;
+  for (auto _ : state) {
+    std::int64_t n = kIterations;
+    benchmark::DoNotOptimize(n);  // opaque: the call must not be hoisted out of the loop
+    benchmark::DoNotOptimize(wide ? peak_fma_avx512(n) : peak_fma_avx2(n));
+  }
+  const double flops_per_iteration = 12.0 * 2.0 * (wide ? 16.0 : 8.0);
+  state.counters["GFLOPs"] = benchmark::Counter(
+      flops_per_iteration * static_cast<double>(kIterations) * static_cast<double>(state.iterations()) * 1e-9,
+      benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_PeakFma)
+    ->Arg(static_cast<int>(AffineIsa::kAvx2))
+    ->Arg(static_cast<int>(AffineIsa::kAvx512))
+    ->Unit(benchmark::kMillisecond);
+
+// Read bandwidth from the cache level a buffer of this size lives in (768 KB:
+// the MLPs' first layer, 768 x 256 floats): eight independent sums of
+// 64-byte loads, the buffer read again and again. Counter GBps. Together with
+// BM_PeakFma the ceiling of a single-row layer, which reads every weight once.
+__attribute__((target("avx512f"))) float read_sum_avx512(const float* p, std::size_t n) {
+  __m512 acc[8];
+  for (auto& v : acc) v = _mm512_setzero_ps();
+  for (std::size_t i = 0; i + 128 <= n; i += 128)
+#pragma GCC unroll 8
+    for (std::size_t j = 0; j < 8; ++j) acc[j] = _mm512_add_ps(acc[j], _mm512_loadu_ps(p + i + 16 * j));
+  float s = 0.0f;
+  for (const auto& v : acc) s += _mm512_cvtss_f32(v);
+  return s;
+}
+
+__attribute__((target("avx2"))) float read_sum_avx2(const float* p, std::size_t n) {
+  __m256 acc[8];
+  for (auto& v : acc) v = _mm256_setzero_ps();
+  for (std::size_t i = 0; i + 64 <= n; i += 64)
+#pragma GCC unroll 8
+    for (std::size_t j = 0; j < 8; ++j) acc[j] = _mm256_add_ps(acc[j], _mm256_loadu_ps(p + i + 8 * j));
+  float s = 0.0f;
+  for (const auto& v : acc) s += _mm256_cvtss_f32(v);
+  return s;
+}
+
+void BM_ReadBandwidth(benchmark::State& state) {
+  const bool wide = state.range(0) == static_cast<int>(AffineIsa::kAvx512);
+  __builtin_cpu_init();
+  if (wide ? !__builtin_cpu_supports("avx512f") : !__builtin_cpu_supports("avx2")) {
+    state.SkipWithError("ISA not supported on this CPU");
+    return;
+  }
+  state.SetLabel(wide ? "avx512" : "avx2");
+  const auto n = static_cast<std::size_t>(state.range(1)) * 1024 / sizeof(float);
+  std::vector<float> buffer(n, 1.0f);
+  for (auto _ : state) {
+    const float* p = buffer.data();
+    benchmark::DoNotOptimize(p);
+    benchmark::DoNotOptimize(wide ? read_sum_avx512(p, n) : read_sum_avx2(p, n));
+  }
+  state.counters["GBps"] =
+      benchmark::Counter(static_cast<double>(n * sizeof(float)) * static_cast<double>(state.iterations()) * 1e-9,
+                         benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ReadBandwidth)
+    ->ArgsProduct({{static_cast<int>(AffineIsa::kAvx2), static_cast<int>(AffineIsa::kAvx512)}, {24, 768, 16384}})
+    ->Unit(benchmark::kMicrosecond);
+#endif
 
 #define TRACER_ROUTE_BENCH(model)                                                     \
   BENCHMARK_CAPTURE(BM_RouteSingleRow, model, #model)->Unit(benchmark::kMicrosecond); \

@@ -18,6 +18,7 @@ struct LbfgsOptions {
 
 struct LbfgsReport {
   int iterations = 0;
+  int evaluations = 0;  ///< loss + gradient evaluations: iterations + 1 + rejected line-search steps
   double final_loss = 0.0;
   double final_gradient_max = 0.0;
   bool converged = false;
@@ -28,6 +29,7 @@ LbfgsReport minimize_lbfgs(const Objective& f, arma::mat& w, const LbfgsOptions&
   LbfgsReport report;
   arma::mat g, g_new, w_new;
   double fx = f.evaluate_with_gradient(w, g);
+  report.evaluations = 1;
   std::deque<arma::mat> s_hist, y_hist;
   std::deque<double> rho_hist;
   for (int it = 0; it < opt.max_iterations; ++it) {
@@ -68,6 +70,7 @@ LbfgsReport minimize_lbfgs(const Objective& f, arma::mat& w, const LbfgsOptions&
     for (int ls = 0; ls < 40; ++ls) {
       w_new = w + step * dir;
       f_new = f.evaluate_with_gradient(w_new, g_new);
+      ++report.evaluations;
       if (std::isfinite(f_new) && f_new <= fx + 1e-4 * step * slope) {
         accepted = true;
         break;

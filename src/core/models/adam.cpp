@@ -91,18 +91,29 @@ bool adam_kernel_supported(AdamKernel kernel) {
   return false;
 }
 
-void adam_step(double* th, double* m, double* v, const float* g, float* th_f, std::size_t n, const AdamStep& step,
-               AdamKernel kernel) {
-  TRACER_CHECK(adam_kernel_supported(kernel), "adam_step: kernel not supported by this build or CPU");
+namespace {
+
+// The dispatch itself, for a kernel already known to be supported.
+void run_adam(double* th, double* m, double* v, const float* g, float* th_f, std::size_t n, const AdamStep& step,
+              AdamKernel kernel) {
 #ifdef TRACER_ADAM_AVX2
   if (kernel == AdamKernel::kAvx2) return adam_avx2(th, m, v, g, th_f, n, step);
 #endif
   adam_scalar(th, m, v, g, th_f, n, step);
 }
 
+}  // namespace
+
+void adam_step(double* th, double* m, double* v, const float* g, float* th_f, std::size_t n, const AdamStep& step,
+               AdamKernel kernel) {
+  TRACER_CHECK(adam_kernel_supported(kernel), "adam_step: kernel not supported by this build or CPU");
+  run_adam(th, m, v, g, th_f, n, step, kernel);
+}
+
+// Called once per layer per minibatch: the CPU check runs once, at the first call.
 void adam_step(double* th, double* m, double* v, const float* g, float* th_f, std::size_t n, const AdamStep& step) {
   static const AdamKernel widest = adam_kernel_supported(AdamKernel::kAvx2) ? AdamKernel::kAvx2 : AdamKernel::kScalar;
-  adam_step(th, m, v, g, th_f, n, step, widest);
+  run_adam(th, m, v, g, th_f, n, step, widest);
 }
 
 }  // namespace tracer

@@ -152,19 +152,6 @@ void block_product(const PackedAffine& packed, std::size_t m, Fill&& fill, float
   }
 }
 
-// xb[i * kBlock + r] = col(r)[i] for i < k, r < rows; zeros for r >= rows.
-template <class Column>
-void interleave_columns(std::size_t k, std::size_t rows, Column&& col, float* xb) {
-  for (std::size_t r = 0; r < kBlock; ++r) {
-    if (r < rows) {
-      const float* c = col(r);
-      for (std::size_t i = 0; i < k; ++i) xb[i * kBlock + r] = c[i];
-    } else {
-      for (std::size_t i = 0; i < k; ++i) xb[i * kBlock + r] = 0.0f;
-    }
-  }
-}
-
 }  // namespace
 
 template <class Sample>
@@ -179,7 +166,7 @@ void MlpFloatEngine::forward(const arma::fvec& theta, std::size_t nb, Sample&& s
     const std::size_t ld = act_[l].n_rows;
     const auto fill = [&](std::size_t r0, std::size_t rows, float* xb) {
       if (l == 0) {
-        interleave_columns(
+        interleave_block(
             in, rows, [&](std::size_t r) { return sample(r0 + r); }, xb);
         // The samples are scattered columns of a matrix far bigger than L2:
         // fetch the next block's while this one's product runs (a block's
@@ -189,7 +176,7 @@ void MlpFloatEngine::forward(const arma::fvec& theta, std::size_t nb, Sample&& s
         for (std::size_t r = r0 + kBlock; r < std::min(nb, r0 + 2 * kBlock); ++r)
           for (std::size_t i = 0; i < in; i += kLine) __builtin_prefetch(sample(r) + i, 0, 2);
       } else {
-        interleave_columns(
+        interleave_block(
             in, rows, [&](std::size_t r) { return act_[l - 1].colptr(r0 + r); }, xb);
       }
     };
@@ -266,7 +253,7 @@ double MlpFloatEngine::cross_entropy_gradient(const arma::fvec& theta, const arm
       block_product(
           packed_, nb,
           [&](std::size_t j0, std::size_t rows, float* xb) {
-            interleave_columns(
+            interleave_block(
                 out, rows, [&](std::size_t r) { return delta.colptr(j0 + r); }, xb);
           },
           back_.memptr(), back_.n_rows, true, false, xb_, spill_);

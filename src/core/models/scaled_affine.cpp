@@ -491,16 +491,10 @@ void PackedAffine::pack_columns(std::size_t k, std::size_t n, const float* B, st
 
 void PackedAffine::pack(const arma::mat& W, const arma::rowvec& b) {
   TRACER_CHECK(b.n_elem == W.n_cols, "PackedAffine::pack: bias length != W columns");
-  in_ = W.n_rows;
-  out_ = W.n_cols;
-  n_panels_ = (out_ + P - 1) / P;
-  panels_.assign(n_panels_ * in_ * P, 0.0f);
-  bias_.assign(n_panels_ * P, 0.0f);
-  for (std::size_t o = 0; o < out_; ++o) {
-    const std::size_t p = o / P, c = o % P;
-    bias_[o] = static_cast<float>(b[o]);
-    for (std::size_t i = 0; i < in_; ++i) panels_[(p * in_ + i) * P + c] = static_cast<float>(W(i, o));
-  }
+  // Rounded to float once here; W is column-major (in x out), column o output o's weights.
+  const arma::fmat Wf = arma::conv_to<arma::fmat>::from(W);
+  const arma::frowvec bf = arma::conv_to<arma::frowvec>::from(b);
+  pack_columns(W.n_rows, W.n_cols, Wf.memptr(), W.n_rows, bf.memptr());
 }
 
 void PackedAffine::apply(const float* x, float* y, bool relu, bool reverse_groups) const {
@@ -591,8 +585,8 @@ const float* forward_block_layers(const std::vector<PackedAffine>& layers, const
     if (l + 1 < layers.size()) {
       const std::size_t next_in = layers[l].out_dim();
       float* next = row_scratch(3, next_in * R);
-      for (std::size_t o = 0; o < next_in; ++o)
-        for (std::size_t r = 0; r < R; ++r) next[o * R + r] = y[r * ldy + o];
+      interleave_block(
+          next_in, R, [&](std::size_t r) -> const float* { return y + r * ldy; }, next);
       xb = next;
     }
   }

@@ -116,6 +116,23 @@ class PackedAffine {
   std::vector<float, CacheAlignedAllocator<float>> bias_;    // padded_out()
 };
 
+/// The interleaved block PackedAffine::apply_block reads, from up to
+/// kBlockRows rows of k floats: xb[i * kBlockRows + r] = row(r)[i] for i < k,
+/// r < rows, and zeros for rows <= r < kBlockRows. row(r) returns a const
+/// float* to row r's k values.
+template <class Row>
+void interleave_block(std::size_t k, std::size_t rows, Row&& row, float* xb) {
+  constexpr std::size_t R = PackedAffine::kBlockRows;
+  for (std::size_t r = 0; r < R; ++r) {
+    if (r < rows) {
+      const float* c = row(r);
+      for (std::size_t i = 0; i < k; ++i) xb[i * R + r] = c[i];
+    } else {
+      for (std::size_t i = 0; i < k; ++i) xb[i * R + r] = 0.0f;
+    }
+  }
+}
+
 /// One affine layer in standardised (layer 0) or hidden-unit space:
 /// W is in x out, b is 1 x out.
 struct AffineLayer {
